@@ -1,0 +1,624 @@
+/*
+ * HTTP: the libmicrohttpd daemon (a thread per connection), the life of a
+ * request (raw URI, body, borrowed database connection, a consistent view of
+ * the configuration), authentication from cookies and tokens, and the
+ * response helpers every page and API call goes through.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "hubd.h"
+
+struct hub	 hub = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+struct gen *
+gen_get(void)
+{
+	struct gen *g;
+
+	pthread_mutex_lock(&hub.lock);
+	g = hub.gen;
+	g->refs++;
+	pthread_mutex_unlock(&hub.lock);
+	return g;
+}
+
+void
+gen_put(struct gen *g)
+{
+	int	 last;
+
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&hub.lock);
+	last = --g->refs == 0;
+	pthread_mutex_unlock(&hub.lock);
+	if (last) {
+		config_free(g->cf);
+		web_free(g->web);
+		free(g);
+	}
+}
+
+/* Make cf and w the current generation; requests under way keep theirs. */
+int
+gen_install(struct config *cf, struct web *w)
+{
+	struct gen *g, *old;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return -1;
+	g->refs = 1;
+	g->cf = cf;
+	g->web = w;
+	pthread_mutex_lock(&hub.lock);
+	old = hub.gen;
+	hub.gen = g;
+	pthread_mutex_unlock(&hub.lock);
+	gen_put(old);
+	return 0;
+}
+
+static void
+mhd_log(void *arg, const char *fmt, va_list ap)
+{
+	char	 msg[1024];
+	size_t	 n;
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+		msg[--n] = '\0';
+	log_info("http: %s", msg);
+}
+
+/* MHD hands us the raw URI (with query, undecoded) first: the request
+ * starts here. */
+static void *
+on_uri(void *arg, const char *uri, struct MHD_Connection *conn)
+{
+	struct request *rq;
+	const char *q;
+
+	if ((rq = calloc(1, sizeof(*rq))) == NULL)
+		return NULL;
+	rq->conn = conn;
+	clock_gettime(CLOCK_MONOTONIC, &rq->t0);
+	if ((rq->uri = strdup(uri)) == NULL) {
+		free(rq);
+		return NULL;
+	}
+	q = strchr(rq->uri, '?');
+	rq->query = q != NULL ? q + 1 : "";
+	rq->path = strndup(rq->uri, q != NULL ? (size_t)(q - rq->uri) :
+	    strlen(rq->uri));
+	if (rq->path == NULL) {
+		free(rq->uri);
+		free(rq);
+		return NULL;
+	}
+	rq->gen = gen_get();
+	rq->cf = rq->gen->cf;
+	rq->web = rq->gen->web;
+	return rq;
+}
+
+static void
+on_completed(void *arg, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode code)
+{
+	struct request *rq = *con_cls;
+	struct timespec t1;
+	int	 i;
+
+	if (rq == NULL)
+		return;
+	if (rq->status != 0) {
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		log_debug("%d %s %s %s%s(%s) %.1fms", rq->status,
+		    rq->method != NULL ? rq->method : "-", rq->path,
+		    rq->authed ? rq->user.name : "", rq->authed ? " " : "",
+		    rq->addr, (double)(t1.tv_sec - rq->t0.tv_sec) * 1e3 +
+		    (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e6);
+	}
+	pool_put(rq->st);
+	gen_put(rq->gen);
+	for (i = 0; i < rq->ncookies; i++)
+		free(rq->cookies[i]);
+	if (rq->body.data != NULL)
+		explicit_bzero(rq->body.data, rq->body.size);
+	buf_free(&rq->body);
+	free(rq->uri);
+	free(rq->path);
+	free(rq);
+	*con_cls = NULL;
+}
+
+static void
+client_address(struct request *rq)
+{
+	const union MHD_ConnectionInfo *ci;
+	const struct sockaddr *sa;
+
+	ci = MHD_get_connection_info(rq->conn,
+	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || (sa = ci->client_addr) == NULL) {
+		snprintf(rq->addr, sizeof(rq->addr), "unknown");
+		return;
+	}
+	if (sa->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		    &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
+		    rq->addr, sizeof(rq->addr));
+	else
+		inet_ntop(AF_INET,
+		    &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+		    rq->addr, sizeof(rq->addr));
+}
+
+const char *
+http_header(struct request *rq, const char *name)
+{
+	return MHD_lookup_connection_value(rq->conn, MHD_HEADER_KIND, name);
+}
+
+/* A query argument, decoded into out: 0, 1 when absent, -1 malformed. */
+int
+http_query(struct request *rq, const char *name, char *out, size_t size)
+{
+	return form_get(rq->query, strlen(rq->query), name, out, size);
+}
+
+/* A form field of a urlencoded body: 0, 1 when absent, -1 malformed. */
+int
+http_form(struct request *rq, const char *name, char *out, size_t size)
+{
+	return form_get(rq->body.data != NULL ? rq->body.data : "",
+	    rq->body.len, name, out, size);
+}
+
+int
+http_set_cookie(struct request *rq, const char *name, const char *value,
+    const char *path, long max_age, const char *samesite)
+{
+	char	*c, age[32] = "";
+
+	if (rq->ncookies >= (int)(sizeof(rq->cookies) / sizeof(rq->cookies[0])))
+		return -1;
+	if (max_age >= 0)	/* else a browser-session cookie */
+		snprintf(age, sizeof(age), "; Max-Age=%ld", max_age);
+	if (asprintf(&c, "%s=%s; Path=%s; HttpOnly; SameSite=%s%s%s", name,
+	    value, path, samesite, hub.tls ? "; Secure" : "", age) == -1)
+		return -1;
+	rq->cookies[rq->ncookies++] = c;
+	return 0;
+}
+
+/* The form token: the _xsrf cookie's value, minted when absent. */
+const char *
+http_xsrf(struct request *rq)
+{
+	char	 v[XSRF_HEX + 8];
+
+	if (rq->xsrf[0] != '\0')
+		return rq->xsrf;
+	if (cookie_get(http_header(rq, MHD_HTTP_HEADER_COOKIE), XSRF_COOKIE,
+	    v, sizeof(v)) == 0 && strlen(v) == XSRF_HEX &&
+	    strspn(v, "0123456789abcdef") == XSRF_HEX) {
+		memcpy(rq->xsrf, v, sizeof(rq->xsrf));
+		return rq->xsrf;
+	}
+	random_hex(rq->xsrf, sizeof(rq->xsrf));
+	(void)http_set_cookie(rq, XSRF_COOKIE, rq->xsrf, "/hub/", -1, "Strict");
+	return rq->xsrf;
+}
+
+/* 1 when the request carries the _xsrf cookie and the same value in
+ * given (a form field or header). */
+int
+http_xsrf_ok(struct request *rq, const char *given)
+{
+	char	 v[XSRF_HEX + 8];
+
+	if (given == NULL || cookie_get(http_header(rq,
+	    MHD_HTTP_HEADER_COOKIE), XSRF_COOKIE, v, sizeof(v)) != 0 ||
+	    strlen(v) != XSRF_HEX)
+		return 0;
+	return ct_equal(v, given);
+}
+
+static int
+hex_secret(const char *s)
+{
+	return strlen(s) == SECRET_HEX &&
+	    strspn(s, "0123456789abcdef") == SECRET_HEX;
+}
+
+static int
+load_user(struct request *rq, int64_t id)
+{
+	if (store_user_get_id(rq->st, id, &rq->user) != 0 ||
+	    rq->user.disabled)
+		return 0;
+	rq->authed = 1;
+	return 1;
+}
+
+/* Who the session cookie belongs to; 1 when it is a live login. */
+int
+http_auth_session(struct request *rq)
+{
+	char	 id[SECRET_HEX + 8];
+	time_t	 now = time(NULL);
+	struct session *se = &rq->session;
+
+	if (cookie_get(http_header(rq, MHD_HTTP_HEADER_COOKIE),
+	    SESSION_COOKIE, id, sizeof(id)) != 0 || !hex_secret(id))
+		return 0;
+	secret_hash(id, rq->session_hash);
+	explicit_bzero(id, sizeof(id));
+	if (store_session_get(rq->st, rq->session_hash, se) != 0)
+		return 0;
+	if (se->expires <= now || se->last_seen + (time_t)rq->cf->session_idle <= now) {
+		(void)store_session_delete(rq->st, rq->session_hash);
+		return 0;
+	}
+	if (!load_user(rq, se->user_id))
+		return 0;
+	if (now - se->last_seen >= 60)
+		(void)store_session_touch(rq->st, se->id, now);
+	rq->via = VIA_SESSION;
+	return 1;
+}
+
+/* Who an "Authorization: token T" (or Bearer) header belongs to: 1 when
+ * valid, 0 when absent, -1 when present but not valid. */
+int
+http_auth_token(struct request *rq)
+{
+	const char *h = http_header(rq, MHD_HTTP_HEADER_AUTHORIZATION);
+	unsigned char hash[HASH_BYTES];
+	struct api_token t;
+	time_t	 now = time(NULL);
+
+	if (h == NULL)
+		return 0;
+	if (strncasecmp(h, "token ", 6) == 0)
+		h += 6;
+	else if (strncasecmp(h, "bearer ", 7) == 0)
+		h += 7;
+	else
+		return -1;
+	while (*h == ' ')
+		h++;
+	if (!hex_secret(h))
+		return -1;
+	secret_hash(h, hash);
+	if (store_token_get(rq->st, hash, &t) != 0)
+		return -1;
+	if (t.expires != 0 && t.expires <= now)
+		return -1;
+	if (!load_user(rq, t.user_id))
+		return -1;
+	if (now - t.last_used >= 60)
+		(void)store_token_touch(rq->st, t.id, now);
+	rq->via = VIA_TOKEN;
+	return 1;
+}
+
+/* Start a login for u: a new session and its cookie. */
+int
+http_login(struct request *rq, const struct user *u)
+{
+	char	 id[SECRET_HEX + 1];
+	struct session se;
+	time_t	 now = time(NULL);
+	int	 r;
+
+	random_hex(id, sizeof(id));
+	secret_hash(id, rq->session_hash);
+	memset(&se, 0, sizeof(se));
+	se.user_id = u->id;
+	se.created = now;
+	se.expires = now + (time_t)rq->cf->session_lifetime;
+	if ((r = store_session_add(rq->st, rq->session_hash, &se)) == 0)
+		r = http_set_cookie(rq, SESSION_COOKIE, id, "/",
+		    (long)rq->cf->session_lifetime, "Lax");
+	explicit_bzero(id, sizeof(id));
+	if (r != 0)
+		return -1;
+	rq->session = se;
+	rq->user = *u;
+	rq->authed = 1;
+	rq->via = VIA_SESSION;
+	return 0;
+}
+
+void
+http_logout(struct request *rq)
+{
+	if (rq->via == VIA_SESSION)
+		(void)store_session_delete(rq->st, rq->session_hash);
+	(void)http_set_cookie(rq, SESSION_COOKIE, "", "/", 0, "Lax");
+	rq->authed = 0;
+	rq->via = VIA_NONE;
+}
+
+/* Queue resp with the headers every hub answer carries. */
+enum MHD_Result
+http_queue(struct request *rq, int status, struct MHD_Response *resp)
+{
+	enum MHD_Result r;
+	int	 i;
+
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, "Content-Security-Policy",
+	    "default-src 'self'; img-src 'self' data:; object-src 'none'; "
+	    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+	MHD_add_response_header(resp, "Referrer-Policy", "same-origin");
+	MHD_add_response_header(resp, "Cross-Origin-Opener-Policy",
+	    "same-origin");
+	if (hub.tls)
+		MHD_add_response_header(resp, "Strict-Transport-Security",
+		    "max-age=31536000");
+	if (MHD_get_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL) == NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+		    "no-store");
+	if (rq->retry_after[0] != '\0')
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER,
+		    rq->retry_after);
+	for (i = 0; i < rq->ncookies; i++)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
+		    rq->cookies[i]);
+	rq->status = status;
+	r = MHD_queue_response(rq->conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return r;
+}
+
+/* A response of b's bytes (taken over, freed by MHD). */
+struct MHD_Response *
+http_response(struct buf *b, const char *type)
+{
+	struct MHD_Response *resp;
+
+	if (b->failed) {
+		buf_free(b);
+		return NULL;
+	}
+	static char empty[1];
+
+	resp = MHD_create_response_from_buffer(b->len, b->len ? b->data : empty,
+	    b->len ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL) {
+		buf_free(b);
+		return NULL;
+	}
+	if (b->len == 0)
+		free(b->data);
+	memset(b, 0, sizeof(*b));
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, type);
+	return resp;
+}
+
+enum MHD_Result
+http_redirect(struct request *rq, int status, const char *location)
+{
+	struct buf b = { 0 };
+	struct MHD_Response *resp;
+
+	resp = http_response(&b, "text/plain; charset=utf-8");
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, location);
+	return http_queue(rq, status, resp);
+}
+
+/*
+ * A page: the template name rendered with vars, inside layout.html.  The
+ * layout gets title, user and xsrf from here.
+ */
+enum MHD_Result
+http_page(struct request *rq, int status, const char *title,
+    const char *name, const struct var *vars)
+{
+	struct buf inner = { 0 }, page = { 0 };
+	const char *tpl = web_template(rq->web, name);
+	const struct asset *css = web_static(rq->web, "hub.css");
+	char	 css_url[64];
+	struct var lv[] = {
+		{ "title", title },
+		{ "body", NULL },
+		{ "user", rq->authed ? rq->user.name : "" },
+		{ "nav", NULL },
+		{ "css", css_url },
+		{ NULL, NULL },
+	};
+	struct buf nav = { 0 };
+	enum MHD_Result r;
+
+	snprintf(css_url, sizeof(css_url), "/hub/static/hub.css?v=%s",
+	    css != NULL ? css->etag : "0");
+	if (tpl == NULL || web_render(&inner, tpl, vars) == -1)
+		goto fail;
+	if (rq->authed) {
+		buf_puts(&nav, "<span class=\"who\">");
+		buf_escape(&nav, rq->user.name);
+		buf_printf(&nav, " <small>(%s)</small></span> ",
+		    role_name(rq->user.role));
+		buf_puts(&nav, "<a href=\"/hub/home\">Home</a> "
+		    "<a href=\"/hub/password\">Password</a> "
+		    "<a href=\"/hub/logout\">Log out</a>");
+	}
+	lv[1].value = inner.data != NULL ? inner.data : "";
+	lv[3].value = nav.data != NULL ? nav.data : "";
+	if (web_render(&page, web_template(rq->web, "layout.html"), lv) == -1)
+		goto fail;
+	buf_free(&inner);
+	buf_free(&nav);
+	r = http_queue(rq, status, http_response(&page,
+	    "text/html; charset=utf-8"));
+	return r;
+fail:
+	buf_free(&inner);
+	buf_free(&nav);
+	buf_free(&page);
+	log_warnx("cannot render %s", name);
+	return MHD_NO;
+}
+
+enum MHD_Result
+http_error_page(struct request *rq, int status, const char *message)
+{
+	char	 code[16];
+	struct var v[] = {
+		{ "status", code },
+		{ "message", message },
+		{ NULL, NULL },
+	};
+
+	snprintf(code, sizeof(code), "%d", status);
+	return http_page(rq, status, message, "error.html", v);
+}
+
+/* JSON answer; takes the reference to j. */
+enum MHD_Result
+http_json(struct request *rq, int status, json_t *j)
+{
+	struct buf b = { 0 };
+	char	*s;
+
+	if (j == NULL)
+		return MHD_NO;
+	s = json_dumps(j, JSON_COMPACT);
+	json_decref(j);
+	if (s == NULL)
+		return MHD_NO;
+	b.data = s;
+	b.len = b.size = strlen(s);
+	return http_queue(rq, status, http_response(&b, "application/json"));
+}
+
+enum MHD_Result
+http_json_error(struct request *rq, int status, const char *fmt, ...)
+{
+	char	 msg[512];
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return http_json(rq, status, json_pack("{s:i, s:s}", "status", status,
+	    "message", msg));
+}
+
+/* Errors for a path: JSON under /hub/api/, a page elsewhere. */
+enum MHD_Result
+http_fail(struct request *rq, int status, const char *message)
+{
+	if (strncmp(rq->path, "/hub/api/", 9) == 0 ||
+	    strcmp(rq->path, "/hub/api") == 0)
+		return http_json_error(rq, status, "%s", message);
+	return http_error_page(rq, status, message);
+}
+
+static enum MHD_Result
+on_request(void *arg, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct request *rq = *con_cls;
+
+	if (rq == NULL)
+		return MHD_NO;	/* out of memory in on_uri */
+	if (rq->calls++ == 0) {
+		const char *cl;
+		unsigned long long len;
+
+		/* Answering in the first call makes MHD 0.9.75 close the
+		 * connection; so only the hopeless are answered here. */
+		rq->method = method;
+		client_address(rq);
+		cl = http_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl != NULL && (len = strtoull(cl, NULL, 10)) >
+		    rq->cf->max_body_size) {
+			rq->body_too_large = 1;
+			return http_fail(rq, MHD_HTTP_CONTENT_TOO_LARGE,
+			    "The request body is too large.");
+		}
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		if (rq->body.len + *upload_size > rq->cf->max_body_size)
+			rq->body_too_large = 1;
+		else if (buf_add(&rq->body, upload, *upload_size) == -1)
+			return MHD_NO;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->status != 0)
+		return MHD_YES;
+	if (rq->body_too_large)
+		return http_fail(rq, MHD_HTTP_CONTENT_TOO_LARGE,
+		    "The request body is too large.");
+	rq->st = pool_get();
+	return route(rq);
+}
+
+int
+http_start(const struct config *cf, char *err, size_t errsize)
+{
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+
+	if (cf->listen_addr.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (cf->tls_cert_pem != NULL) {
+		flags |= MHD_USE_TLS;
+		hub.tls = 1;
+	}
+	hub.mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cf->listen_addr,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cf->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned int)cf->max_connections_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)cf->connection_timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)cf->max_header_size,
+	    MHD_OPTION_THREAD_STACK_SIZE, (size_t)HTTP_THREAD_STACK,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned int)511,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    hub.tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END,
+	    cf->tls_cert_pem,
+	    MHD_OPTION_HTTPS_MEM_KEY, cf->tls_key_pem,
+	    MHD_OPTION_HTTPS_PRIORITIES, cf->tls_priorities,
+	    MHD_OPTION_END);
+	if (hub.mhd == NULL) {
+		snprintf(err, errsize, "cannot serve on %s: %s", cf->listen,
+		    errno != 0 ? strerror(errno) : "see the messages above");
+		return -1;
+	}
+	return 0;
+}
+
+void
+http_stop(void)
+{
+	if (hub.mhd != NULL)
+		MHD_stop_daemon(hub.mhd);
+	hub.mhd = NULL;
+}

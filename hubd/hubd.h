@@ -1,0 +1,381 @@
+/*
+ * hubd: the teaching hub daemon.  One header for the program; cross-file
+ * prototypes are grouped by the file that defines them.
+ */
+#ifndef HUBD_H
+#define HUBD_H
+
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <pthread.h>
+#include <stdio.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+/* Names: [a-z_][a-z0-9_.-]{0,31}, no "..": safe as a unix login, a path
+ * component and a URL segment. */
+#define USERNAME_MAX		32
+#define PASSWORD_MAX		1024	/* longer input is refused, not cut */
+#define PASSWORD_MIN		8	/* for new passwords */
+#define SECRET_BYTES		32	/* session ids and API tokens: 256 bits */
+#define SECRET_HEX		(SECRET_BYTES * 2)
+#define XSRF_BYTES		16
+#define XSRF_HEX		(XSRF_BYTES * 2)
+#define HASH_BYTES		32	/* SHA-256 of a secret, as stored */
+#define ONE_TIME_PASSWORD_LEN	16
+#define TOKEN_NOTE_MAX		200
+
+#define SESSION_COOKIE		"hubd-session"
+#define XSRF_COOKIE		"_xsrf"
+#define XSRF_HEADER		"X-XSRFToken"
+
+/* argon2id cost: OWASP's minimum for argon2id (19 MiB, t=2, p=1). */
+#define PWHASH_OPSLIMIT		2
+#define PWHASH_MEMLIMIT		(19u * 1024 * 1024)
+#define PWHASH_CONCURRENCY	4	/* hashes computed at once */
+
+/* Login throttling: failures only; successes never count. */
+#define THROTTLE_SLOTS		4096
+#define THROTTLE_WINDOW		900	/* seconds a failure is remembered */
+#define THROTTLE_MAX_DELAY	300	/* seconds, cap of the backoff */
+
+#define STORE_POOL_SIZE		4	/* SQLite connections shared by threads */
+#define STORE_BUSY_MS		5000
+
+#define HTTP_THREAD_STACK	(256u * 1024)
+#define HTTP_FORM_MAX		(16u * 1024)	/* hub forms: login, password */
+
+enum role {
+	ROLE_STUDENT = 0,
+	ROLE_INSTRUCTOR,
+	ROLE_ADMIN,
+};
+
+enum auth_kind {
+	AUTH_NATIVE = 0,
+	AUTH_PAM,
+};
+
+enum log_level {
+	LOG_LEVEL_WARN = 0,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+/* config.c: every key, its type and default live in one table there. */
+struct config {
+	char		*path;
+	/* [hub] */
+	char		*listen;	/* as written, for messages */
+	struct sockaddr_storage listen_addr;
+	socklen_t	 listen_addrlen;
+	char		*data_dir;
+	char		*web_dir;
+	enum log_level	 log_level;
+	char		*tls_cert;	/* paths */
+	char		*tls_key;
+	char		*tls_priorities;
+	char		*tls_cert_pem;	/* contents, read at load */
+	char		*tls_key_pem;
+	/* [session] */
+	unsigned	 session_lifetime;	/* seconds */
+	unsigned	 session_idle;
+	/* [http] */
+	unsigned	 max_connections;
+	unsigned	 max_connections_per_ip;
+	unsigned	 connection_timeout;
+	unsigned	 max_header_size;
+	unsigned	 max_body_size;
+	/* [login] */
+	unsigned	 login_user_failures;
+	unsigned	 login_address_failures;
+};
+
+struct config	*config_load(const char *, char *, size_t);
+struct config	*config_load_string(const char *, const char *, char *, size_t);
+void		 config_free(struct config *);
+void		 config_print_defaults(FILE *);
+int		 parse_duration(const char *, unsigned *);
+int		 parse_size(const char *, unsigned *);
+int		 parse_listen(const char *, struct sockaddr_storage *,
+		    socklen_t *);
+
+/* log.c */
+void		 log_init(enum log_level, const char *);
+void		 log_set_level(enum log_level);
+void		 log_warn(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 log_warnx(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 log_info(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 log_debug(const char *, ...)
+		    __attribute__((format(printf, 1, 2)));
+void		 fatal(const char *, ...)
+		    __attribute__((format(printf, 1, 2), noreturn));
+void		 fatalx(const char *, ...)
+		    __attribute__((format(printf, 1, 2), noreturn));
+
+/* util.c: small parsers of network input, all bounded and allocation-free
+ * unless said otherwise. */
+int		 username_valid(const char *);
+const char	*role_name(enum role);
+int		 role_parse(const char *, enum role *);
+const char	*auth_name(enum auth_kind);
+int		 auth_parse(const char *, enum auth_kind *);
+int		 next_is_safe(const char *);
+int		 cookie_get(const char *, const char *, char *, size_t);
+int		 url_decode(const char *, size_t, char *, size_t, int);
+int		 form_get(const char *, size_t, const char *, char *, size_t);
+char		*html_escape(const char *);	/* caller frees */
+int		 str_copy(char *, const char *, size_t);
+int		 ct_equal(const char *, const char *);
+int		 format_time(time_t, char *, size_t);
+
+/* auth.c: secrets, password hashes, throttling */
+int		 auth_init(void);
+void		 random_hex(char *, size_t);	/* fills n-1 hex digits + NUL */
+void		 random_password(char *, size_t);
+void		 secret_hash(const char *, unsigned char[HASH_BYTES]);
+int		 password_hash(const char *, char *, size_t);
+int		 password_verify(const char *, const char *);
+int		 password_needs_rehash(const char *);
+void		 password_burn_time(const char *);
+int		 password_acceptable(const char *, const char **);
+void		 throttle_configure(unsigned, unsigned);
+int		 throttle_check(const char *, const char *, time_t);
+void		 throttle_failure(const char *, const char *, time_t);
+void		 throttle_success(const char *, time_t);
+
+/* store.c: the SQLite database.  A store is one connection; hubd keeps a
+ * small pool of them for its threads. */
+#define STORE_HASH_MAX	128	/* encoded argon2id hash */
+
+struct user {
+	int64_t		 id;
+	char		 name[USERNAME_MAX + 1];
+	enum role	 role;
+	enum auth_kind	 auth;
+	char		 password_hash[STORE_HASH_MAX];
+	int		 password_expired;	/* one-time password */
+	int		 disabled;
+	time_t		 created;
+	time_t		 last_login;
+};
+
+struct session {
+	int64_t		 id;
+	int64_t		 user_id;
+	time_t		 created;
+	time_t		 last_seen;
+	time_t		 expires;
+};
+
+struct api_token {
+	int64_t		 id;
+	int64_t		 user_id;
+	char		 note[TOKEN_NOTE_MAX + 1];
+	time_t		 created;
+	time_t		 expires;	/* 0: never */
+	time_t		 last_used;
+};
+
+struct store;
+typedef int (*store_user_cb)(const struct user *, void *);
+typedef int (*store_token_cb)(const struct api_token *, void *);
+
+#define STORE_NOT_FOUND	1	/* a get found nothing; -1 is an error */
+#define STORE_EXISTS	2	/* an insert hit a unique key */
+
+struct store	*store_open(const char *, char *, size_t);
+void		 store_close(struct store *);
+int		 store_schema_version(struct store *);
+int		 store_latest_version(void);
+int		 store_migrate(struct store *, int, char *, size_t);
+int		 store_begin(struct store *);
+int		 store_commit(struct store *);
+void		 store_rollback(struct store *);
+int		 store_user_count(struct store *, int64_t *);
+int		 store_admin_count(struct store *, int64_t *);
+int		 store_user_get(struct store *, const char *, struct user *);
+int		 store_user_get_id(struct store *, int64_t, struct user *);
+int		 store_user_add(struct store *, struct user *);
+int		 store_user_update(struct store *, const struct user *);
+int		 store_user_rename(struct store *, int64_t, const char *);
+int		 store_user_delete(struct store *, int64_t);
+int		 store_user_list(struct store *, store_user_cb, void *);
+int		 store_user_touch_login(struct store *, int64_t, time_t);
+int		 store_session_add(struct store *, const unsigned char *,
+		    struct session *);
+int		 store_session_get(struct store *, const unsigned char *,
+		    struct session *);
+int		 store_session_touch(struct store *, int64_t, time_t);
+int		 store_session_delete(struct store *, const unsigned char *);
+int		 store_session_delete_user(struct store *, int64_t);
+int		 store_session_expire(struct store *, time_t, unsigned);
+int		 store_token_add(struct store *, const unsigned char *,
+		    struct api_token *);
+int		 store_token_get(struct store *, const unsigned char *,
+		    struct api_token *);
+int		 store_token_touch(struct store *, int64_t, time_t);
+int		 store_token_list(struct store *, int64_t, store_token_cb,
+		    void *);
+int		 store_token_delete(struct store *, int64_t, int64_t);
+int		 store_audit(struct store *, const char *, const char *,
+		    const char *, const char *, const char *);
+
+/* Shared paths below data_dir. */
+#define DB_FILE		"hubd.sqlite"
+
+/* pool.c */
+int		 pool_init(const char *, char *, size_t);
+struct store	*pool_get(void);
+void		 pool_put(struct store *);
+void		 pool_free(void);
+
+/* accounts.c: operations shared by hubctl and the web API */
+int		 account_create(struct store *, const char *, enum role,
+		    enum auth_kind, const char *, int, const char *, char *,
+		    size_t);
+int		 account_set_password(struct store *, struct user *,
+		    const char *, int, const char *, char *, size_t);
+int		 account_first_admin(struct store *, char *, size_t, char *,
+		    size_t);
+int		 account_token_create(struct store *, const struct user *,
+		    const char *, unsigned, const char *, char *, size_t,
+		    struct api_token *, char *, size_t);
+int		 account_keeps_admin(struct store *, const struct user *,
+		    const struct user *);
+
+/* web.c: templates and static files */
+struct asset {
+	struct asset	*next;
+	char		*name;
+	char		*data;
+	size_t		 len;
+	const char	*type;
+	char		 etag[17];
+};
+
+struct web {
+	struct asset	*templates;
+	struct asset	*statics;
+};
+
+struct buf {
+	char		*data;
+	size_t		 len, size;
+	int		 failed;	/* out of memory: the result is void */
+};
+
+struct var {
+	const char	*name;
+	const char	*value;
+};
+
+struct web	*web_load(const char *, char *, size_t);
+void		 web_free(struct web *);
+const char	*web_template(const struct web *, const char *);
+const struct asset *web_static(const struct web *, const char *);
+int		 web_render(struct buf *, const char *, const struct var *);
+int		 buf_add(struct buf *, const char *, size_t);
+int		 buf_puts(struct buf *, const char *);
+int		 buf_printf(struct buf *, const char *, ...)
+		    __attribute__((format(printf, 2, 3)));
+int		 buf_escape(struct buf *, const char *);
+int		 buf_urlencode(struct buf *, const char *);
+void		 buf_free(struct buf *);
+
+/* http.c: the daemon, requests, auth and responses */
+
+/* What a request sees of the configuration; SIGHUP installs a new one
+ * while requests under way keep theirs. */
+struct gen {
+	int		 refs;
+	struct config	*cf;
+	struct web	*web;
+};
+
+struct hub {
+	pthread_mutex_t	 lock;
+	struct gen	*gen;
+	struct MHD_Daemon *mhd;
+	int		 tls;
+};
+
+extern struct hub hub;
+
+enum via {
+	VIA_NONE = 0,
+	VIA_SESSION,
+	VIA_TOKEN,
+};
+
+struct request {
+	struct MHD_Connection *conn;
+	struct gen	*gen;
+	const struct config *cf;
+	const struct web *web;
+	char		*uri;		/* raw, with the query */
+	char		*path;		/* raw, without it */
+	const char	*query;		/* into uri */
+	const char	*method;
+	int		 calls;
+	struct buf	 body;
+	int		 body_too_large;
+	char		 addr[64];
+	struct store	*st;		/* borrowed from the pool */
+	struct user	 user;		/* valid when authed */
+	int		 authed;
+	enum via	 via;
+	unsigned char	 session_hash[HASH_BYTES];
+	struct session	 session;
+	char		 xsrf[XSRF_HEX + 1];
+	char		*cookies[4];	/* Set-Cookie values to send */
+	int		 ncookies;
+	char		 retry_after[16];
+	struct timespec	 t0;
+	int		 status;	/* queued, for the log */
+};
+
+struct gen	*gen_get(void);
+void		 gen_put(struct gen *);
+int		 gen_install(struct config *, struct web *);
+int		 http_start(const struct config *, char *, size_t);
+void		 http_stop(void);
+const char	*http_header(struct request *, const char *);
+int		 http_query(struct request *, const char *, char *, size_t);
+int		 http_form(struct request *, const char *, char *, size_t);
+int		 http_set_cookie(struct request *, const char *, const char *,
+		    const char *, long, const char *);
+const char	*http_xsrf(struct request *);
+int		 http_xsrf_ok(struct request *, const char *);
+int		 http_auth_session(struct request *);
+int		 http_auth_token(struct request *);
+int		 http_login(struct request *, const struct user *);
+void		 http_logout(struct request *);
+struct MHD_Response *http_response(struct buf *, const char *);
+enum MHD_Result	 http_queue(struct request *, int, struct MHD_Response *);
+enum MHD_Result	 http_redirect(struct request *, int, const char *);
+enum MHD_Result	 http_page(struct request *, int, const char *, const char *,
+		    const struct var *);
+enum MHD_Result	 http_error_page(struct request *, int, const char *);
+enum MHD_Result	 http_fail(struct request *, int, const char *);
+enum MHD_Result	 http_json(struct request *, int, json_t *);
+enum MHD_Result	 http_json_error(struct request *, int, const char *, ...)
+		    __attribute__((format(printf, 3, 4)));
+
+/* pages.c */
+enum MHD_Result	 route(struct request *);
+
+/* api.c */
+enum MHD_Result	 api_route(struct request *);
+
+#endif /* HUBD_H */

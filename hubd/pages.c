@@ -1,0 +1,437 @@
+/*
+ * The hub's own pages: routing of every request, login, logout, home,
+ * password change, health and static files.  The REST API is in api.c.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "hubd.h"
+
+static int
+is_get(const struct request *rq)
+{
+	return strcmp(rq->method, "GET") == 0 || strcmp(rq->method, "HEAD") == 0;
+}
+
+static int
+is_post(const struct request *rq)
+{
+	return strcmp(rq->method, "POST") == 0;
+}
+
+static enum MHD_Result
+not_allowed(struct request *rq, const char *allow)
+{
+	struct buf b = { 0 };
+	struct MHD_Response *resp;
+
+	if (strncmp(rq->path, "/hub/api", 8) == 0)
+		return http_json_error(rq, 405, "%s is not allowed here; "
+		    "allowed: %s", rq->method, allow);
+	buf_printf(&b, "%s is not allowed on this page.\n", rq->method);
+	if ((resp = http_response(&b, "text/plain; charset=utf-8")) == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+	return http_queue(rq, 405, resp);
+}
+
+/* The same-site path to go to after login: next if safe, else home. */
+static const char *
+safe_next(const char *next)
+{
+	return next != NULL && next[0] != '\0' && next_is_safe(next) ?
+	    next : "/hub/home";
+}
+
+static enum MHD_Result
+send_login_to(struct request *rq)
+{
+	struct buf b = { 0 };
+	enum MHD_Result r;
+
+	buf_puts(&b, "/hub/login?next=");
+	buf_urlencode(&b, rq->uri);
+	if (b.failed) {
+		buf_free(&b);
+		return MHD_NO;
+	}
+	r = http_redirect(rq, 302, b.data);
+	buf_free(&b);
+	return r;
+}
+
+static enum MHD_Result
+login_form(struct request *rq, int status, const char *error,
+    const char *username, const char *next)
+{
+	struct var v[] = {
+		{ "xsrf", http_xsrf(rq) },
+		{ "username", username != NULL ? username : "" },
+		{ "next", next != NULL ? next : "" },
+		{ "error", error != NULL ? error : "" },
+		{ "error_hidden", error != NULL ? "" : "hidden" },
+		{ NULL, NULL },
+	};
+
+	return http_page(rq, status, "Log in", "login.html", v);
+}
+
+static enum MHD_Result
+login_get(struct request *rq)
+{
+	char	 next[2100] = "";
+
+	if (http_query(rq, "next", next, sizeof(next)) != 0 ||
+	    !next_is_safe(next))
+		next[0] = '\0';
+	if (http_auth_session(rq) && !rq->user.password_expired)
+		return http_redirect(rq, 302, safe_next(next));
+	rq->authed = 0;
+	return login_form(rq, 200, NULL, NULL, next);
+}
+
+static void
+lowercase(char *s)
+{
+	for (; *s != '\0'; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
+static void
+trim(char *s)
+{
+	size_t	 n = strlen(s), skip = strspn(s, " \t");
+
+	while (n > skip && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	memmove(s, s + skip, n - skip);
+	s[n - skip] = '\0';
+}
+
+static enum MHD_Result
+login_post(struct request *rq)
+{
+	char	 name[USERNAME_MAX + 16] = "", pw[PASSWORD_MAX + 2] = "";
+	char	 xsrf[XSRF_HEX + 8] = "", next[2100] = "";
+	struct user u;
+	const char *type = http_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
+	enum MHD_Result r;
+	int	 wait, found, ok = 0;
+	time_t	 now = time(NULL);
+
+	if (type == NULL || strncasecmp(type,
+	    "application/x-www-form-urlencoded", 33) != 0)
+		return http_error_page(rq, 400, "The login form must be sent "
+		    "as application/x-www-form-urlencoded.");
+	if (http_form(rq, "next", next, sizeof(next)) != 0 ||
+	    !next_is_safe(next))
+		next[0] = '\0';
+	if (http_form(rq, "_xsrf", xsrf, sizeof(xsrf)) != 0 ||
+	    !http_xsrf_ok(rq, xsrf)) {
+		log_info("login refused: missing or wrong form token (%s)",
+		    rq->addr);
+		return login_form(rq, 403, "This form has expired or your "
+		    "browser refused the hub's cookie. Please try again.",
+		    NULL, next);
+	}
+	if (http_form(rq, "username", name, sizeof(name)) != 0 ||
+	    http_form(rq, "password", pw, sizeof(pw)) != 0) {
+		explicit_bzero(pw, sizeof(pw));
+		return login_form(rq, 400, "Enter your user name and password.",
+		    NULL, next);
+	}
+	trim(name);
+	lowercase(name);
+	if ((wait = throttle_check(name, rq->addr, now)) > 0) {
+		struct buf msg = { 0 };
+
+		explicit_bzero(pw, sizeof(pw));
+		log_info("login throttled: user %s from %s (%d s)", name,
+		    rq->addr, wait);
+		buf_printf(&msg, "Too many failed attempts. Wait %d seconds, "
+		    "then try again.", wait);
+		snprintf(rq->retry_after, sizeof(rq->retry_after), "%d", wait);
+		r = login_form(rq, 429, msg.failed ? "Too many failed "
+		    "attempts." : msg.data, name, next);
+		buf_free(&msg);
+		return r;
+	}
+	found = username_valid(name) && store_user_get(rq->st, name, &u) == 0;
+	if (!found)
+		password_burn_time(pw);
+	else if (u.auth == AUTH_NATIVE)
+		ok = password_verify(u.password_hash, pw);
+	else
+		password_burn_time(pw);	/* PAM arrives with the spawner */
+	if (ok && password_needs_rehash(u.password_hash) &&
+	    password_hash(pw, u.password_hash, sizeof(u.password_hash)) == 0)
+		(void)store_user_update(rq->st, &u);
+	explicit_bzero(pw, sizeof(pw));
+	if (!ok) {
+		throttle_failure(name, rq->addr, now);
+		log_info("login failed: user %s from %s%s", username_valid(name) ?
+		    name : "(invalid name)", rq->addr, found ? "" :
+		    " (no such user)");
+		(void)store_audit(rq->st, NULL, "login.fail",
+		    username_valid(name) ? name : NULL, NULL, rq->addr);
+		return login_form(rq, 403, found && u.auth == AUTH_PAM ?
+		    "This account logs in with its campus (PAM) password, "
+		    "which this hub does not check yet." :
+		    "Wrong user name or password.", name, next);
+	}
+	if (u.disabled) {
+		log_info("login refused: user %s is disabled (%s)", name,
+		    rq->addr);
+		return login_form(rq, 403, "This account is disabled. Ask your "
+		    "instructor or the hub's administrator.", name, next);
+	}
+	throttle_success(name, now);
+	if (http_auth_session(rq))	/* a login replaces the old one */
+		(void)store_session_delete(rq->st, rq->session_hash);
+	if (http_login(rq, &u) == -1)
+		return http_error_page(rq, 500, "Cannot start a session; the "
+		    "hub's log says why.");
+	(void)store_user_touch_login(rq->st, u.id, now);
+	(void)store_audit(rq->st, name, "login", name, NULL, rq->addr);
+	log_info("login: user %s from %s", name, rq->addr);
+	if (u.password_expired) {
+		struct buf loc = { 0 };
+
+		buf_puts(&loc, "/hub/password?next=");
+		buf_urlencode(&loc, safe_next(next));
+		r = loc.failed ? MHD_NO : http_redirect(rq, 303, loc.data);
+		buf_free(&loc);
+		return r;
+	}
+	return http_redirect(rq, 303, safe_next(next));
+}
+
+static enum MHD_Result
+logout(struct request *rq)
+{
+	if (http_auth_session(rq)) {
+		(void)store_audit(rq->st, rq->user.name, "logout",
+		    rq->user.name, NULL, rq->addr);
+		log_info("logout: user %s", rq->user.name);
+	}
+	http_logout(rq);
+	return http_redirect(rq, 302, "/hub/login");
+}
+
+static enum MHD_Result
+home(struct request *rq)
+{
+	char	 created[32] = "", last[32] = "never";
+	struct var v[] = {
+		{ "name", rq->user.name },
+		{ "role", role_name(rq->user.role) },
+		{ "created", created },
+		{ "last_login", last },
+		{ "xsrf", http_xsrf(rq) },
+		{ NULL, NULL },
+	};
+
+	(void)format_time(rq->user.created, created, sizeof(created));
+	(void)format_time(rq->user.last_login, last, sizeof(last));
+	return http_page(rq, 200, "Home", "home.html", v);
+}
+
+static enum MHD_Result
+password_form(struct request *rq, int status, const char *error,
+    const char *next)
+{
+	struct var v[] = {
+		{ "xsrf", http_xsrf(rq) },
+		{ "next", next },
+		{ "error", error != NULL ? error : "" },
+		{ "error_hidden", error != NULL ? "" : "hidden" },
+		{ "current_hidden", rq->user.password_expired ? "hidden" : "" },
+		{ "current_required", rq->user.password_expired ? "" :
+		    "required" },
+		{ "intro", rq->user.password_expired ? "Your password was set "
+		    "for one use only. Choose your own password to go on." :
+		    "Choose a new password." },
+		{ NULL, NULL },
+	};
+
+	return http_page(rq, status, "Change password", "password.html", v);
+}
+
+static enum MHD_Result
+password(struct request *rq)
+{
+	char	 cur[PASSWORD_MAX + 2] = "", pw[PASSWORD_MAX + 2] = "";
+	char	 pw2[PASSWORD_MAX + 2] = "", xsrf[XSRF_HEX + 8] = "";
+	char	 next[2100] = "", err[256];
+	const char *why;
+	enum MHD_Result r;
+	struct user u;
+
+	if (rq->user.auth != AUTH_NATIVE)
+		return http_error_page(rq, 400, "Campus accounts change their "
+		    "password with the institution, not here.");
+	if (is_get(rq)) {
+		if (http_query(rq, "next", next, sizeof(next)) != 0 ||
+		    !next_is_safe(next))
+			next[0] = '\0';
+		return password_form(rq, 200, NULL, next);
+	}
+	if (http_form(rq, "next", next, sizeof(next)) != 0 ||
+	    !next_is_safe(next))
+		next[0] = '\0';
+	if (http_form(rq, "_xsrf", xsrf, sizeof(xsrf)) != 0 ||
+	    !http_xsrf_ok(rq, xsrf))
+		return password_form(rq, 403, "This form has expired. Please "
+		    "try again.", next);
+	if ((!rq->user.password_expired &&
+	    http_form(rq, "current", cur, sizeof(cur)) != 0) ||
+	    http_form(rq, "password", pw, sizeof(pw)) != 0 ||
+	    http_form(rq, "confirm", pw2, sizeof(pw2)) != 0) {
+		r = password_form(rq, 400, "Fill in every field.", next);
+		goto done;
+	}
+	if (!rq->user.password_expired &&
+	    !password_verify(rq->user.password_hash, cur)) {
+		r = password_form(rq, 403, "The current password is wrong.",
+		    next);
+		goto done;
+	}
+	if (strcmp(pw, pw2) != 0) {
+		r = password_form(rq, 400, "The two new passwords differ.", next);
+		goto done;
+	}
+	if (password_acceptable(pw, &why) == -1) {
+		r = password_form(rq, 400, why, next);
+		goto done;
+	}
+	u = rq->user;
+	if (account_set_password(rq->st, &u, pw, 0, u.name, err,
+	    sizeof(err)) != 0) {
+		r = password_form(rq, 500, err, next);
+		goto done;
+	}
+	/* Other logins of this account end; this one starts afresh. */
+	(void)store_session_delete_user(rq->st, u.id);
+	if (http_login(rq, &u) == -1) {
+		r = http_error_page(rq, 500, "Cannot start a session.");
+		goto done;
+	}
+	log_info("password changed: user %s", u.name);
+	r = http_redirect(rq, 303, safe_next(next));
+done:
+	explicit_bzero(cur, sizeof(cur));
+	explicit_bzero(pw, sizeof(pw));
+	explicit_bzero(pw2, sizeof(pw2));
+	return r;
+}
+
+static enum MHD_Result
+health(struct request *rq)
+{
+	int64_t	 n;
+	int	 ok = store_user_count(rq->st, &n) == 0;
+
+	return http_json(rq, ok ? 200 : 503, json_pack("{s:s, s:s, s:s}",
+	    "status", ok ? "ok" : "error", "version", PACKAGE_VERSION,
+	    "database", ok ? "ok" : "unavailable"));
+}
+
+static enum MHD_Result
+static_file(struct request *rq, const char *name)
+{
+	const struct asset *a = NULL;
+	const char *inm;
+	struct MHD_Response *resp;
+	char	 etag[40];
+	int	 status = 200;
+
+	if (strchr(name, '/') == NULL && strchr(name, '%') == NULL)
+		a = web_static(rq->web, name);
+	if (a == NULL)
+		return http_error_page(rq, 404, "No such file.");
+	snprintf(etag, sizeof(etag), "\"%s\"", a->etag);
+	inm = http_header(rq, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	if (inm != NULL && strstr(inm, etag) != NULL) {
+		status = 304;
+		resp = MHD_create_response_from_buffer(0, NULL,
+		    MHD_RESPMEM_PERSISTENT);
+	} else
+		resp = MHD_create_response_from_buffer(a->len, a->data,
+		    MHD_RESPMEM_PERSISTENT);
+	if (resp == NULL)
+		return MHD_NO;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a->type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+	    strncmp(rq->query, "v=", 2) == 0 ?
+	    "public, max-age=31536000, immutable" : "public, max-age=3600");
+	return http_queue(rq, status, resp);
+}
+
+/* Pages that need a login: to the login page without one, to the
+ * password page while the password is a one-time one. */
+static int
+need_login(struct request *rq, enum MHD_Result *r, int allow_expired)
+{
+	if (!http_auth_session(rq)) {
+		*r = send_login_to(rq);
+		return 0;
+	}
+	if (rq->user.password_expired && !allow_expired) {
+		*r = http_redirect(rq, 302, "/hub/password");
+		return 0;
+	}
+	return 1;
+}
+
+enum MHD_Result
+route(struct request *rq)
+{
+	const char *p = rq->path;
+	enum MHD_Result r;
+
+	if (strncmp(p, "/hub/api/", 9) == 0 || strcmp(p, "/hub/api") == 0)
+		return api_route(rq);
+	if (strncmp(p, "/hub/static/", 12) == 0)
+		return is_get(rq) ? static_file(rq, p + 12) :
+		    not_allowed(rq, "GET, HEAD");
+	if (strcmp(p, "/") == 0 || strcmp(p, "/hub") == 0 ||
+	    strcmp(p, "/hub/") == 0)
+		return is_get(rq) ? http_redirect(rq, 302, "/hub/home") :
+		    not_allowed(rq, "GET, HEAD");
+	if (strcmp(p, "/hub/login") == 0) {
+		if (is_get(rq))
+			return login_get(rq);
+		return is_post(rq) ? login_post(rq) :
+		    not_allowed(rq, "GET, HEAD, POST");
+	}
+	if (strcmp(p, "/hub/logout") == 0)
+		return is_get(rq) || is_post(rq) ? logout(rq) :
+		    not_allowed(rq, "GET, HEAD, POST");
+	if (strcmp(p, "/hub/health") == 0)
+		return is_get(rq) ? health(rq) : not_allowed(rq, "GET, HEAD");
+	if (strcmp(p, "/hub/home") == 0) {
+		if (!is_get(rq))
+			return not_allowed(rq, "GET, HEAD");
+		return need_login(rq, &r, 0) ? home(rq) : r;
+	}
+	if (strcmp(p, "/hub/password") == 0) {
+		if (!is_get(rq) && !is_post(rq))
+			return not_allowed(rq, "GET, HEAD, POST");
+		return need_login(rq, &r, 1) ? password(rq) : r;
+	}
+	if (strncmp(p, "/user/", 6) == 0) {
+		if (!need_login(rq, &r, 0))
+			return r;
+		return http_error_page(rq, 404, "No notebook server runs at "
+		    "this address.");
+	}
+	return http_error_page(rq, 404, "There is no page at this address.");
+}

@@ -1,0 +1,754 @@
+/*
+ * The database: one SQLite file in data_dir, WAL, foreign keys, a busy
+ * timeout, numbered migrations (PRAGMA user_version) and prepared
+ * statements only.  A struct store is one connection with its statement
+ * cache; it is used by one thread at a time (see pool.c).
+ */
+#include "config.h"
+
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "hubd.h"
+
+/* Migrations: append, never edit a released one. */
+static const char *const migrations[] = {
+	/* 1: accounts, logins, audit */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL DEFAULT 'student'"
+	"    CHECK (role IN ('student', 'instructor', 'admin')),"
+	"  auth TEXT NOT NULL DEFAULT 'native' CHECK (auth IN ('native', 'pam')),"
+	"  password_hash TEXT,"
+	"  password_expired INTEGER NOT NULL DEFAULT 0,"
+	"  disabled INTEGER NOT NULL DEFAULT 0,"
+	"  created INTEGER NOT NULL,"
+	"  last_login INTEGER);"
+	"CREATE TABLE sessions ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL,"
+	"  last_seen INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL);"
+	"CREATE INDEX sessions_user ON sessions(user_id);"
+	"CREATE TABLE audit_log ("
+	"  id INTEGER PRIMARY KEY,"
+	"  at INTEGER NOT NULL,"
+	"  actor TEXT,"
+	"  action TEXT NOT NULL,"
+	"  target TEXT,"
+	"  detail TEXT,"
+	"  address TEXT);",
+	/* 2: API tokens */
+	"CREATE TABLE api_tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER,"
+	"  last_used INTEGER);"
+	"CREATE INDEX api_tokens_user ON api_tokens(user_id);"
+	"CREATE INDEX audit_log_at ON audit_log(at);",
+};
+
+#define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+#define USER_COLS "id, name, role, auth, password_hash, password_expired, " \
+	"disabled, created, last_login"
+
+enum stmt_id {
+	S_USER_COUNT,
+	S_ADMIN_COUNT,
+	S_USER_GET,
+	S_USER_GET_ID,
+	S_USER_ADD,
+	S_USER_UPDATE,
+	S_USER_RENAME,
+	S_USER_DELETE,
+	S_USER_LIST,
+	S_USER_LOGIN,
+	S_SESSION_ADD,
+	S_SESSION_GET,
+	S_SESSION_TOUCH,
+	S_SESSION_DELETE,
+	S_SESSION_DELETE_USER,
+	S_SESSION_EXPIRE,
+	S_TOKEN_ADD,
+	S_TOKEN_GET,
+	S_TOKEN_TOUCH,
+	S_TOKEN_LIST,
+	S_TOKEN_DELETE,
+	S_AUDIT,
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_COUNT
+};
+
+static const char *const sql[S_COUNT] = {
+	[S_USER_COUNT] = "SELECT count(*) FROM users",
+	[S_ADMIN_COUNT] = "SELECT count(*) FROM users WHERE role = 'admin' "
+	    "AND disabled = 0",
+	[S_USER_GET] = "SELECT " USER_COLS " FROM users WHERE name = ?1",
+	[S_USER_GET_ID] = "SELECT " USER_COLS " FROM users WHERE id = ?1",
+	[S_USER_ADD] = "INSERT INTO users (name, role, auth, password_hash, "
+	    "password_expired, disabled, created) VALUES (?1, ?2, ?3, ?4, ?5, "
+	    "?6, ?7)",
+	[S_USER_UPDATE] = "UPDATE users SET role = ?2, auth = ?3, "
+	    "password_hash = ?4, password_expired = ?5, disabled = ?6 "
+	    "WHERE id = ?1",
+	[S_USER_RENAME] = "UPDATE users SET name = ?2 WHERE id = ?1",
+	[S_USER_DELETE] = "DELETE FROM users WHERE id = ?1",
+	[S_USER_LIST] = "SELECT " USER_COLS " FROM users ORDER BY name",
+	[S_USER_LOGIN] = "UPDATE users SET last_login = ?2 WHERE id = ?1",
+	[S_SESSION_ADD] = "INSERT INTO sessions (user_id, hash, created, "
+	    "last_seen, expires) VALUES (?1, ?2, ?3, ?3, ?4)",
+	[S_SESSION_GET] = "SELECT id, user_id, created, last_seen, expires "
+	    "FROM sessions WHERE hash = ?1",
+	[S_SESSION_TOUCH] = "UPDATE sessions SET last_seen = ?2 WHERE id = ?1",
+	[S_SESSION_DELETE] = "DELETE FROM sessions WHERE hash = ?1",
+	[S_SESSION_DELETE_USER] = "DELETE FROM sessions WHERE user_id = ?1",
+	[S_SESSION_EXPIRE] = "DELETE FROM sessions WHERE expires <= ?1 OR "
+	    "last_seen <= ?1 - ?2",
+	[S_TOKEN_ADD] = "INSERT INTO api_tokens (user_id, hash, note, created, "
+	    "expires) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_TOKEN_GET] = "SELECT id, user_id, note, created, expires, last_used "
+	    "FROM api_tokens WHERE hash = ?1",
+	[S_TOKEN_TOUCH] = "UPDATE api_tokens SET last_used = ?2 WHERE id = ?1",
+	[S_TOKEN_LIST] = "SELECT id, user_id, note, created, expires, "
+	    "last_used FROM api_tokens WHERE user_id = ?1 ORDER BY id",
+	[S_TOKEN_DELETE] = "DELETE FROM api_tokens WHERE id = ?1 AND "
+	    "user_id = ?2",
+	[S_AUDIT] = "INSERT INTO audit_log (at, actor, action, target, detail, "
+	    "address) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_BEGIN] = "BEGIN IMMEDIATE",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+};
+
+struct store {
+	sqlite3		*db;
+	sqlite3_stmt	*stmts[S_COUNT];
+};
+
+static void
+db_warn(struct store *st, const char *what)
+{
+	log_warnx("database: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+/* A reset statement ready for binding, or NULL (logged). */
+static sqlite3_stmt *
+stmt(struct store *st, enum stmt_id id)
+{
+	sqlite3_stmt *s = st->stmts[id];
+
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(st->db, sql[id], -1,
+		    SQLITE_PREPARE_PERSISTENT, &s, NULL) != SQLITE_OK) {
+			db_warn(st, sql[id]);
+			return NULL;
+		}
+		st->stmts[id] = s;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+/* Step a statement that returns no rows: 0, STORE_EXISTS or -1. */
+static int
+exec_done(struct store *st, sqlite3_stmt *s)
+{
+	int	 r = sqlite3_step(s);
+
+	sqlite3_reset(s);
+	if (r == SQLITE_DONE)
+		return 0;
+	if (r == SQLITE_CONSTRAINT &&
+	    sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
+		return STORE_EXISTS;
+	db_warn(st, "write");
+	return -1;
+}
+
+static int
+exec_sql(struct store *st, const char *text, char *err, size_t errsize)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(st->db, text, NULL, NULL, &msg) != SQLITE_OK) {
+		snprintf(err, errsize, "%s", msg != NULL ? msg :
+		    sqlite3_errmsg(st->db));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, char *err, size_t errsize)
+{
+	struct store *st;
+	mode_t	 old;
+	int	 r;
+
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return NULL;
+	}
+	old = umask(077);	/* the database holds password hashes */
+	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	umask(old);
+	if (r != SQLITE_OK) {
+		snprintf(err, errsize, "%s: %s", path, st->db != NULL ?
+		    sqlite3_errmsg(st->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
+	if (exec_sql(st, "PRAGMA journal_mode = WAL;"
+	    "PRAGMA foreign_keys = ON;"
+	    "PRAGMA synchronous = NORMAL;", err, errsize) == -1) {
+		size_t n = strlen(err);
+
+		snprintf(err + n, errsize - n, " (%s)", path);
+		goto fail;
+	}
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	int	 i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < S_COUNT; i++)
+		sqlite3_finalize(st->stmts[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+int
+store_latest_version(void)
+{
+	return NMIGRATIONS;
+}
+
+int
+store_schema_version(struct store *st)
+{
+	sqlite3_stmt *s;
+	int	 v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
+	    NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/*
+ * Bring the schema to version target (store_latest_version() for the
+ * current one), one transaction per step, so that a hubd and a hubctl that
+ * start together cannot run a step twice.
+ */
+int
+store_migrate(struct store *st, int target, char *err, size_t errsize)
+{
+	char	 pragma[64];
+	int	 v;
+
+	for (;;) {
+		if (exec_sql(st, "BEGIN IMMEDIATE", err, errsize) == -1)
+			return -1;
+		if ((v = store_schema_version(st)) < 0) {
+			snprintf(err, errsize, "cannot read the schema version: "
+			    "%s", sqlite3_errmsg(st->db));
+			goto fail;
+		}
+		if (v > NMIGRATIONS) {
+			snprintf(err, errsize, "the database has schema version "
+			    "%d, newer than this hubd knows (%d): run the hubd "
+			    "that wrote it, or restore a backup", v, NMIGRATIONS);
+			goto fail;
+		}
+		if (v >= target) {
+			(void)exec_sql(st, "COMMIT", err, errsize);
+			return 0;
+		}
+		if (exec_sql(st, migrations[v], err, errsize) == -1) {
+			size_t	 n = strlen(err);
+
+			snprintf(err + n, errsize - n, " (migration %d)", v + 1);
+			goto fail;
+		}
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d",
+		    v + 1);
+		if (exec_sql(st, pragma, err, errsize) == -1 ||
+		    exec_sql(st, "COMMIT", err, errsize) == -1)
+			goto fail;
+		log_debug("database migrated to schema version %d", v + 1);
+	}
+fail:
+	(void)sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int
+store_begin(struct store *st)
+{
+	sqlite3_stmt *s = stmt(st, S_BEGIN);
+
+	return s == NULL ? -1 : exec_done(st, s);
+}
+
+int
+store_commit(struct store *st)
+{
+	sqlite3_stmt *s = stmt(st, S_COMMIT);
+
+	return s == NULL ? -1 : exec_done(st, s);
+}
+
+void
+store_rollback(struct store *st)
+{
+	sqlite3_stmt *s = stmt(st, S_ROLLBACK);
+
+	if (s != NULL && sqlite3_get_autocommit(st->db) == 0)
+		(void)exec_done(st, s);
+}
+
+static void
+bind_text(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+static const char *
+col_text(sqlite3_stmt *s, int i)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+
+	return t != NULL ? (const char *)t : "";
+}
+
+static void
+read_user(sqlite3_stmt *s, struct user *u)
+{
+	memset(u, 0, sizeof(*u));
+	u->id = sqlite3_column_int64(s, 0);
+	(void)str_copy(u->name, col_text(s, 1), sizeof(u->name));
+	if (role_parse(col_text(s, 2), &u->role) == -1)
+		u->role = ROLE_STUDENT;
+	if (auth_parse(col_text(s, 3), &u->auth) == -1)
+		u->auth = AUTH_NATIVE;
+	(void)str_copy(u->password_hash, col_text(s, 4),
+	    sizeof(u->password_hash));
+	u->password_expired = sqlite3_column_int(s, 5);
+	u->disabled = sqlite3_column_int(s, 6);
+	u->created = (time_t)sqlite3_column_int64(s, 7);
+	u->last_login = (time_t)sqlite3_column_int64(s, 8);
+}
+
+/* Step a one-row select: 0 with the row ready, STORE_NOT_FOUND, or -1. */
+static int
+step_row(struct store *st, sqlite3_stmt *s)
+{
+	int	 r = sqlite3_step(s);
+
+	if (r == SQLITE_ROW)
+		return 0;
+	sqlite3_reset(s);
+	if (r == SQLITE_DONE)
+		return STORE_NOT_FOUND;
+	db_warn(st, "read");
+	return -1;
+}
+
+int
+store_user_count(struct store *st, int64_t *n)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_USER_COUNT)) == NULL)
+		return -1;
+	if ((r = step_row(st, s)) != 0)
+		return -1;
+	*n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* Enabled admins: the hub must keep at least one. */
+int
+store_admin_count(struct store *st, int64_t *n)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_ADMIN_COUNT)) == NULL || step_row(st, s) != 0)
+		return -1;
+	*n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_user_get(struct store *st, const char *name, struct user *u)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_USER_GET)) == NULL)
+		return -1;
+	bind_text(s, 1, name);
+	if ((r = step_row(st, s)) != 0)
+		return r;
+	read_user(s, u);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_user_get_id(struct store *st, int64_t id, struct user *u)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_USER_GET_ID)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if ((r = step_row(st, s)) != 0)
+		return r;
+	read_user(s, u);
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* Insert u (its id and created are set here). */
+int
+store_user_add(struct store *st, struct user *u)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_USER_ADD)) == NULL)
+		return -1;
+	if (u->created == 0)
+		u->created = time(NULL);
+	bind_text(s, 1, u->name);
+	bind_text(s, 2, role_name(u->role));
+	bind_text(s, 3, auth_name(u->auth));
+	bind_text(s, 4, u->password_hash[0] != '\0' ? u->password_hash : NULL);
+	sqlite3_bind_int(s, 5, u->password_expired);
+	sqlite3_bind_int(s, 6, u->disabled);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)u->created);
+	if ((r = exec_done(st, s)) == 0)
+		u->id = sqlite3_last_insert_rowid(st->db);
+	return r;
+}
+
+int
+store_user_update(struct store *st, const struct user *u)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_USER_UPDATE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, u->id);
+	bind_text(s, 2, role_name(u->role));
+	bind_text(s, 3, auth_name(u->auth));
+	bind_text(s, 4, u->password_hash[0] != '\0' ? u->password_hash : NULL);
+	sqlite3_bind_int(s, 5, u->password_expired);
+	sqlite3_bind_int(s, 6, u->disabled);
+	return exec_done(st, s);
+}
+
+int
+store_user_rename(struct store *st, int64_t id, const char *name)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_USER_RENAME)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	bind_text(s, 2, name);
+	return exec_done(st, s);
+}
+
+int
+store_user_delete(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_USER_DELETE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	return exec_done(st, s);
+}
+
+/* Call cb for each user by name; a non-zero cb return stops the walk. */
+int
+store_user_list(struct store *st, store_user_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	struct user u;
+	int	 r;
+
+	if ((s = stmt(st, S_USER_LIST)) == NULL)
+		return -1;
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		read_user(s, &u);
+		if (cb(&u, arg) != 0) {
+			r = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE) {
+		db_warn(st, "list users");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_user_touch_login(struct store *st, int64_t id, time_t now)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_USER_LOGIN)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	return exec_done(st, s);
+}
+
+int
+store_session_add(struct store *st, const unsigned char *hash,
+    struct session *se)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_SESSION_ADD)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, se->user_id);
+	sqlite3_bind_blob(s, 2, hash, HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)se->created);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)se->expires);
+	if ((r = exec_done(st, s)) == 0) {
+		se->id = sqlite3_last_insert_rowid(st->db);
+		se->last_seen = se->created;
+	}
+	return r;
+}
+
+int
+store_session_get(struct store *st, const unsigned char *hash,
+    struct session *se)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_SESSION_GET)) == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	if ((r = step_row(st, s)) != 0)
+		return r;
+	se->id = sqlite3_column_int64(s, 0);
+	se->user_id = sqlite3_column_int64(s, 1);
+	se->created = (time_t)sqlite3_column_int64(s, 2);
+	se->last_seen = (time_t)sqlite3_column_int64(s, 3);
+	se->expires = (time_t)sqlite3_column_int64(s, 4);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_session_touch(struct store *st, int64_t id, time_t now)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_SESSION_TOUCH)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	return exec_done(st, s);
+}
+
+int
+store_session_delete(struct store *st, const unsigned char *hash)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_SESSION_DELETE)) == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	return exec_done(st, s);
+}
+
+int
+store_session_delete_user(struct store *st, int64_t user_id)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_SESSION_DELETE_USER)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, user_id);
+	return exec_done(st, s);
+}
+
+/* Drop sessions past their lifetime or idle for longer than idle. */
+int
+store_session_expire(struct store *st, time_t now, unsigned idle)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_SESSION_EXPIRE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)now);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)idle);
+	return exec_done(st, s);
+}
+
+int
+store_token_add(struct store *st, const unsigned char *hash,
+    struct api_token *t)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_TOKEN_ADD)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, t->user_id);
+	sqlite3_bind_blob(s, 2, hash, HASH_BYTES, SQLITE_STATIC);
+	bind_text(s, 3, t->note);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)t->created);
+	if (t->expires != 0)
+		sqlite3_bind_int64(s, 5, (sqlite3_int64)t->expires);
+	if ((r = exec_done(st, s)) == 0)
+		t->id = sqlite3_last_insert_rowid(st->db);
+	return r;
+}
+
+static void
+read_token(sqlite3_stmt *s, struct api_token *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(s, 0);
+	t->user_id = sqlite3_column_int64(s, 1);
+	(void)str_copy(t->note, col_text(s, 2), sizeof(t->note));
+	t->created = (time_t)sqlite3_column_int64(s, 3);
+	t->expires = (time_t)sqlite3_column_int64(s, 4);
+	t->last_used = (time_t)sqlite3_column_int64(s, 5);
+}
+
+int
+store_token_get(struct store *st, const unsigned char *hash,
+    struct api_token *t)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_TOKEN_GET)) == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	if ((r = step_row(st, s)) != 0)
+		return r;
+	read_token(s, t);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_token_touch(struct store *st, int64_t id, time_t now)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_TOKEN_TOUCH)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)now);
+	return exec_done(st, s);
+}
+
+int
+store_token_list(struct store *st, int64_t user_id, store_token_cb cb,
+    void *arg)
+{
+	sqlite3_stmt *s;
+	struct api_token t;
+	int	 r;
+
+	if ((s = stmt(st, S_TOKEN_LIST)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, user_id);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		read_token(s, &t);
+		if (cb(&t, arg) != 0) {
+			r = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE) {
+		db_warn(st, "list tokens");
+		return -1;
+	}
+	return 0;
+}
+
+/* 0, or STORE_NOT_FOUND when user_id has no token id. */
+int
+store_token_delete(struct store *st, int64_t user_id, int64_t id)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_TOKEN_DELETE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, user_id);
+	if ((r = exec_done(st, s)) != 0)
+		return r;
+	return sqlite3_changes(st->db) == 0 ? STORE_NOT_FOUND : 0;
+}
+
+int
+store_audit(struct store *st, const char *actor, const char *action,
+    const char *target, const char *detail, const char *address)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_AUDIT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
+	bind_text(s, 2, actor);
+	bind_text(s, 3, action);
+	bind_text(s, 4, target);
+	bind_text(s, 5, detail);
+	bind_text(s, 6, address);
+	return exec_done(st, s);
+}

@@ -1,0 +1,1 @@
+# sandbox/: the confinement library and the hubd-sandbox CLI (issue 3).
