@@ -1,0 +1,1 @@
+# tests/browser/: real Chromium driven by playwright-core.
