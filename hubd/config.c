@@ -400,6 +400,11 @@ read_line(char *buf, int size, void *arg)
 	}
 	if (p->long_line)
 		seterr(p, "line is longer than %d characters", size - 2);
+	/* inih goes on after a broken section line, and the keys below it
+	 * would then be blamed; name the real fault first. */
+	n = strspn(buf, " \t");
+	if (buf[n] == '[' && strchr(buf + n, ']') == NULL)
+		seterr(p, "a [section] line needs its closing ]");
 	return buf;
 }
 

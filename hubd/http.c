@@ -228,13 +228,7 @@ http_xsrf(struct request *rq)
 int
 http_xsrf_ok(struct request *rq, const char *given)
 {
-	char	 v[XSRF_HEX + 8];
-
-	if (given == NULL || cookie_get(http_header(rq,
-	    MHD_HTTP_HEADER_COOKIE), XSRF_COOKIE, v, sizeof(v)) != 0 ||
-	    strlen(v) != XSRF_HEX)
-		return 0;
-	return ct_equal(v, given);
+	return xsrf_check(http_header(rq, MHD_HTTP_HEADER_COOKIE), given);
 }
 
 static int

@@ -137,6 +137,7 @@ int		 form_get(const char *, size_t, const char *, char *, size_t);
 char		*html_escape(const char *);	/* caller frees */
 int		 str_copy(char *, const char *, size_t);
 int		 ct_equal(const char *, const char *);
+int		 xsrf_check(const char *, const char *);
 int		 format_time(time_t, char *, size_t);
 
 /* auth.c: secrets, password hashes, throttling */

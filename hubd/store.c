@@ -173,8 +173,7 @@ exec_done(struct store *st, sqlite3_stmt *s)
 	sqlite3_reset(s);
 	if (r == SQLITE_DONE)
 		return 0;
-	if (r == SQLITE_CONSTRAINT &&
-	    sqlite3_extended_errcode(st->db) == SQLITE_CONSTRAINT_UNIQUE)
+	if (r == SQLITE_CONSTRAINT_UNIQUE)
 		return STORE_EXISTS;
 	db_warn(st, "write");
 	return -1;

@@ -311,3 +311,19 @@ format_time(time_t t, char *buf, size_t size)
 		return -1;
 	return strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0 ? -1 : 0;
 }
+
+/*
+ * The CSRF check: the _xsrf cookie of header (a Cookie header) is a token
+ * of ours and given (a form field or header) is the same.  1 when it holds.
+ */
+int
+xsrf_check(const char *header, const char *given)
+{
+	char	 v[XSRF_HEX + 8];
+
+	if (given == NULL || cookie_get(header, XSRF_COOKIE, v,
+	    sizeof(v)) != 0 || strlen(v) != XSRF_HEX ||
+	    strspn(v, "0123456789abcdef") != XSRF_HEX)
+		return 0;
+	return ct_equal(v, given);
+}

@@ -1,2 +1,33 @@
-# tests/: unit tests (C, TAP), integration tests (real daemon on loopback,
-# Python from Debian, TAP), fuzz targets.
+# tests/: unit tests (C, TAP) that link the daemon's own objects, and
+# integration tests (a real hubd on loopback, driven by Debian's python3).
+UNIT_TESTS = \
+	tests/unit/test_auth \
+	tests/unit/test_config \
+	tests/unit/test_store \
+	tests/unit/test_util
+check_PROGRAMS += $(UNIT_TESTS)
+TESTS += $(UNIT_TESTS)
+
+UNIT_CFLAGS = $(HUB_CFLAGS)
+UNIT_LDADD = $(HUB_LIBS)
+tests_unit_test_auth_SOURCES = tests/unit/test_auth.c tests/tap.h
+tests_unit_test_auth_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_auth_LDADD = $(UNIT_LDADD)
+tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/tap.h
+tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_config_LDADD = $(UNIT_LDADD)
+tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/tap.h
+tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_store_LDADD = $(UNIT_LDADD)
+tests_unit_test_util_SOURCES = tests/unit/test_util.c tests/tap.h
+tests_unit_test_util_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_util_LDADD = $(UNIT_LDADD)
+
+# The unit tests alone (the sanitizer build runs these).
+check-unit:
+	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS)'
+.PHONY: check-unit
+
+INTEGRATION_TESTS =
+TESTS += $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/hubtest.py $(INTEGRATION_TESTS)
