@@ -50,7 +50,7 @@ token_json(const struct api_token *t, const char *user)
 	char	 id[32];
 
 	snprintf(id, sizeof(id), "%lld", (long long)t->id);
-	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:[s]}",
+	return json_pack("{s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:[s]}",
 	    "kind", "api_token", "id", id, "user", user, "note", t->note,
 	    "created", time_json(t->created), "expires_at",
 	    time_json(t->expires), "last_activity", time_json(t->last_used),

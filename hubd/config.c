@@ -59,8 +59,8 @@ static const struct key keys[] = {
 	{ "hub", "tls_key", K_PATH, OFF(tls_key), NULL, 0, 0,
 	  "PEM private key of tls_cert (unencrypted)." },
 	{ "hub", "tls_priorities", K_STRING, OFF(tls_priorities),
-	  "@SYSTEM:-VERS-TLS1.0:-VERS-TLS1.1", 0, 0,
-	  "GnuTLS priority string." },
+	  "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", 0, 0,
+	  "GnuTLS priority string (TLS 1.2 and 1.3 by default)." },
 	{ "session", "lifetime", K_DURATION, OFF(session_lifetime), "14d",
 	  60, 366 * 86400,
 	  "A login lasts at most this long (s, m, h, d suffixes).  SIGHUP." },
@@ -467,6 +467,19 @@ check_tls(struct parse *p)
 
 	if (cf->tls_cert == NULL && cf->tls_key == NULL)
 		return 0;
+	{
+		gnutls_priority_t prio;
+		const char *where = NULL;
+
+		if (gnutls_priority_init(&prio, cf->tls_priorities, &where) < 0) {
+			p->line = p->lines[key_index("hub", "tls_priorities")];
+			seterr(p, "[hub] tls_priorities: GnuTLS refuses '%s' "
+			    "at '%s'", cf->tls_priorities, where != NULL ?
+			    where : "?");
+			return -1;
+		}
+		gnutls_priority_deinit(prio);
+	}
 	if (cf->tls_cert == NULL || cf->tls_key == NULL) {
 		p->line = p->lines[cf->tls_cert == NULL ? ki : ci];
 		seterr(p, "[hub] tls_cert and tls_key go together: %s is "

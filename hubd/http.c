@@ -584,6 +584,7 @@ http_start(const struct config *cf, char *err, size_t errsize)
 		flags |= MHD_USE_TLS;
 		hub.tls = 1;
 	}
+	errno = 0;
 	hub.mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cf->listen_addr,

@@ -28,6 +28,22 @@ check-unit:
 	$(MAKE) $(AM_MAKEFLAGS) check TESTS='$(UNIT_TESTS)'
 .PHONY: check-unit
 
-INTEGRATION_TESTS =
+INTEGRATION_TESTS = \
+	tests/integration/api_token.py \
+	tests/integration/config_check.py \
+	tests/integration/first_admin.py \
+	tests/integration/hubctl_cli.py \
+	tests/integration/https_login.py \
+	tests/integration/login_disabled.py \
+	tests/integration/login_good.py \
+	tests/integration/login_missing_csrf.py \
+	tests/integration/login_open_redirect.py \
+	tests/integration/login_unknown_user.py \
+	tests/integration/login_wrong_password.py \
+	tests/integration/logout.py \
+	tests/integration/malformed_http.py \
+	tests/integration/signals.py \
+	tests/integration/throttle.py \
+	tests/integration/valgrind_main_paths.py
 TESTS += $(INTEGRATION_TESTS)
 EXTRA_DIST += tests/integration/hubtest.py $(INTEGRATION_TESTS)

@@ -1,0 +1,314 @@
+"""Integration test helpers: a real hubd on loopback with a fresh data folder,
+hubctl, an HTTP client that keeps cookies and never follows redirects, and
+TAP output.  Standard library only (Debian's python3)."""
+
+import http.client
+import os
+import re
+import signal
+import socket
+import sqlite3
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+BUILD = os.environ.get("HUBD_BUILDDIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", "..", "build"))
+SRC = os.environ.get("HUBD_SRCDIR") or os.path.abspath(
+    os.path.join(os.path.dirname(__file__), "..", ".."))
+HUBD = os.path.join(BUILD, "hubd", "hubd")
+HUBCTL = os.path.join(BUILD, "hubd", "hubctl")
+
+
+class Tap:
+    """TAP output; done() prints the plan and exits."""
+
+    def __init__(self):
+        self.n = 0
+        self.failed = 0
+
+    def ok(self, cond, name, diag=None):
+        self.n += 1
+        if not cond:
+            self.failed += 1
+        print("%sok %d - %s" % ("" if cond else "not ", self.n, name))
+        if not cond and diag is not None:
+            for line in str(diag).splitlines()[:40]:
+                print("#   " + line)
+        sys.stdout.flush()
+        return cond
+
+    def eq(self, got, want, name):
+        return self.ok(got == want, name, "got %r, want %r" % (got, want))
+
+    def contains(self, text, part, name):
+        return self.ok(text is not None and part in text, name,
+                       "%r not in %r" % (part, (text or "")[:600]))
+
+    def done(self):
+        print("1..%d" % self.n)
+        sys.exit(1 if self.failed else 0)
+
+    def bail(self, why):
+        print("Bail out! %s" % why)
+        sys.exit(1)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Response:
+    def __init__(self, status, headers, body):
+        self.status = status
+        self.headers = headers          # list of (name, value)
+        self.body = body                # bytes
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    @property
+    def text(self):
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        import json
+        return json.loads(self.body)
+
+
+class Client:
+    """One browser: a cookie jar, no redirect following."""
+
+    def __init__(self, hub):
+        self.hub = hub
+        self.cookies = {}
+
+    def request(self, method, path, body=None, headers=None, cookies=True):
+        h = dict(headers or {})
+        if cookies and self.cookies:
+            h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
+        if isinstance(body, dict):
+            body = urllib.parse.urlencode(body)
+            h.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        if isinstance(body, str):
+            body = body.encode()
+        conn = self.hub.connection()
+        try:
+            conn.request(method, path, body=body, headers=h)
+            r = conn.getresponse()
+            resp = Response(r.status, r.getheaders(), r.read())
+        finally:
+            conn.close()
+        for sc in resp.all("Set-Cookie"):
+            name, _, rest = sc.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in sc:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return resp
+
+    def get(self, path, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path, body=None, **kw):
+        return self.request("POST", path, body=body, **kw)
+
+    def xsrf(self):
+        if "_xsrf" not in self.cookies:
+            self.get("/hub/login")
+        return self.cookies.get("_xsrf")
+
+    def login(self, user, password, next_=None):
+        form = {"_xsrf": self.xsrf(), "username": user, "password": password}
+        if next_ is not None:
+            form["next"] = next_
+        return self.post("/hub/login", form)
+
+    def api(self, method, path, data=None, token=None):
+        import json
+        h = {}
+        if token is not None:
+            h["Authorization"] = "token " + token
+        elif "_xsrf" in self.cookies:
+            h["X-XSRFToken"] = self.cookies["_xsrf"]
+        body = None
+        if data is not None:
+            body = data if isinstance(data, (str, bytes)) else json.dumps(data)
+            h["Content-Type"] = "application/json"
+        return self.request(method, "/hub/api" + path, body=body, headers=h,
+                            cookies=token is None)
+
+
+class Hub:
+    """A hubd of its own: temp data folder, free port, started and stopped
+    by PID."""
+
+    def __init__(self, conf="", tls=None, valgrind=False):
+        self.dir = tempfile.mkdtemp(prefix="hubd-it-")
+        self.port = free_port()
+        self.tls = tls                  # (cert, key) paths or None
+        self.valgrind = valgrind
+        self.proc = None
+        self.conf = os.path.join(self.dir, "hubd.conf")
+        self.data = os.path.join(self.dir, "data")
+        hub = ("[hub]\nlisten = 127.0.0.1:%d\ndata_dir = %s\nweb_dir = %s\n"
+               "log_level = debug\n" % (self.port, self.data,
+                                        os.path.join(SRC, "web")))
+        if tls:
+            hub += "tls_cert = %s\ntls_key = %s\n" % tls
+        with open(self.conf, "w") as f:
+            f.write(hub + conf)
+        self.admin_password = None
+        self.starts = 0
+
+    def connection(self, timeout=30):
+        if self.tls:
+            ctx = ssl.create_default_context(cafile=self.tls[0])
+            ctx.check_hostname = False
+            return http.client.HTTPSConnection("127.0.0.1", self.port,
+                                               timeout=timeout, context=ctx)
+        return http.client.HTTPConnection("127.0.0.1", self.port,
+                                          timeout=timeout)
+
+    @property
+    def url(self):
+        return "%s://127.0.0.1:%d" % ("https" if self.tls else "http",
+                                      self.port)
+
+    def start(self, wait=True):
+        self.starts += 1
+        self.out = os.path.join(self.dir, "stdout.%d" % self.starts)
+        self.err = os.path.join(self.dir, "stderr.%d" % self.starts)
+        argv = [HUBD, "--config", self.conf]
+        if self.valgrind:
+            self.vglog = os.path.join(self.dir, "valgrind.log")
+            argv = ["valgrind", "--leak-check=full",
+                    "--errors-for-leak-kinds=definite",
+                    "--show-leak-kinds=definite", "--error-exitcode=99",
+                    "--log-file=" + self.vglog] + argv
+        self.proc = subprocess.Popen(argv, stdout=open(self.out, "w"),
+                                     stderr=open(self.err, "w"),
+                                     stdin=subprocess.DEVNULL)
+        if wait:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self, timeout=60):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("hubd exited with %d: %s" % (
+                    self.proc.returncode, self.stderr()))
+            try:
+                c = self.connection(timeout=2)
+                c.request("GET", "/hub/health")
+                if c.getresponse().status == 200:
+                    c.close()
+                    break
+                c.close()
+            except (OSError, http.client.HTTPException):
+                time.sleep(0.05)
+        else:
+            raise RuntimeError("hubd did not answer: " + self.stderr())
+        m = re.search(r"One-time password: (\S+)", self.stdout())
+        self.printed_password = m.group(1) if m else None
+        if m:
+            self.admin_password = m.group(1)
+
+    def stdout(self):
+        with open(self.out) as f:
+            return f.read()
+
+    def stderr(self):
+        with open(self.err) as f:
+            return f.read()
+
+    def signal(self, sig):
+        self.proc.send_signal(sig)
+
+    def stop(self, timeout=30):
+        """SIGTERM by PID; the exit status (or -9 when it had to be killed)."""
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            return -9
+
+    def hubctl(self, *args, input=None):
+        return subprocess.run([HUBCTL, "--config", self.conf] + list(args),
+                              input=input, capture_output=True, text=True,
+                              timeout=60)
+
+    def add_user(self, name, password, role="student"):
+        r = self.hubctl("user", "add", name, "--role", role,
+                        "--password-stdin", input=password + "\n")
+        if r.returncode != 0:
+            raise RuntimeError("hubctl user add %s: %s" % (name, r.stderr))
+
+    def token(self, name):
+        r = self.hubctl("token", "add", name)
+        if r.returncode != 0:
+            raise RuntimeError("hubctl token add: " + r.stderr)
+        return r.stdout.strip()
+
+    def db(self):
+        return sqlite3.connect(os.path.join(self.data, "hubd.sqlite"))
+
+    def client(self):
+        return Client(self)
+
+    def admin(self, password="admin password 1"):
+        """A client logged in as admin with its own password set."""
+        c = self.client()
+        r = c.login("admin", self.admin_password)
+        assert r.status == 303, r.status
+        x = c.cookies["_xsrf"]
+        r = c.post("/hub/password", {"_xsrf": x, "password": password,
+                                      "confirm": password})
+        assert r.status == 303, (r.status, r.text)
+        return c
+
+    def cleanup(self):
+        self.stop()
+        subprocess.run(["rm", "-rf", self.dir])
+
+
+def run(test, **hub_args):
+    """Start a hub, run test(tap, hub), stop it, check a clean exit."""
+    tap = Tap()
+    hub = Hub(**hub_args)
+    try:
+        hub.start()
+        test(tap, hub)
+        rc = hub.stop()
+        tap.eq(rc, 0, "hubd stops cleanly on SIGTERM")
+        if tap.failed:
+            print("# hubd stderr:")
+            for line in hub.stderr().splitlines()[-30:]:
+                print("#   " + line)
+    except Exception as e:  # a broken harness is a failure, not a skip
+        tap.ok(False, "test ran to the end", repr(e))
+        try:
+            print("# hubd stderr:\n#   " + "\n#   ".join(
+                hub.stderr().splitlines()[-30:]))
+        except OSError:
+            pass
+    finally:
+        hub.cleanup()
+    tap.done()
