@@ -51,6 +51,12 @@ t.ok(r.returncode != 0 and "listen" in r.stderr,
 r = subprocess.run([HUBD, "--print-config"], capture_output=True, text=True)
 t.ok(r.returncode == 0 and "#listen = 127.0.0.1:8000" in r.stdout,
      "--print-config documents every key with its default")
+doc = open(os.path.join(SRC, "docs", "configuration.md")).read()
+keys = [l.split()[0].lstrip("#") for l in r.stdout.splitlines()
+        if l.startswith("#") and not l.startswith("# ") and "=" in l]
+t.ok(len(keys) >= 10, "--print-config lists the keys")
+missing = [k for k in keys if "`%s`" % k not in doc]
+t.eq(missing, [], "docs/configuration.md documents every key")
 r = subprocess.run([HUBD, "--bogus"], capture_output=True, text=True)
 t.eq(r.returncode, 2, "an unknown option: exit 2")
 subprocess.run(["rm", "-rf", d])
