@@ -4,6 +4,8 @@
  */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -128,9 +130,10 @@ open_store(const char *path)
 	if ((cf = config_load(path, err, sizeof(err))) == NULL)
 		die("%s", err);
 	snprintf(db, sizeof(db), "%s/%s", cf->data_dir, DB_FILE);
-	if (access(cf->data_dir, F_OK) == -1)
-		die("data_dir %s: %s (is hubd installed and configured?)",
-		    cf->data_dir, strerror(errno));
+	/* A new hub: hubctl may come first (packaging adds the admin). */
+	if (mkdir(cf->data_dir, 0700) == -1 && errno != EEXIST)
+		die("cannot create data_dir %s: %s", cf->data_dir,
+		    strerror(errno));
 	if ((st = store_open(db, err, sizeof(err))) == NULL)
 		die("%s", err);
 	if (store_migrate(st, store_latest_version(), err, sizeof(err)) == -1)

@@ -228,18 +228,18 @@ logout(struct request *rq)
 static enum MHD_Result
 home(struct request *rq)
 {
-	char	 created[32] = "", last[32] = "never";
+	char	 created[32] = "";
 	struct var v[] = {
 		{ "name", rq->user.name },
 		{ "role", role_name(rq->user.role) },
 		{ "created", created },
-		{ "last_login", last },
 		{ "xsrf", http_xsrf(rq) },
 		{ NULL, NULL },
 	};
+	struct tm tm;
 
-	(void)format_time(rq->user.created, created, sizeof(created));
-	(void)format_time(rq->user.last_login, last, sizeof(last));
+	if (gmtime_r(&rq->user.created, &tm) != NULL)
+		strftime(created, sizeof(created), "%d %B %Y", &tm);
 	return http_page(rq, 200, "Home", "home.html", v);
 }
 

@@ -33,6 +33,7 @@ INTEGRATION_TESTS = \
 	tests/integration/config_check.py \
 	tests/integration/first_admin.py \
 	tests/integration/hubctl_cli.py \
+	tests/integration/hubctl_new_database.py \
 	tests/integration/https_login.py \
 	tests/integration/login_disabled.py \
 	tests/integration/login_good.py \
