@@ -555,16 +555,29 @@ on_request(void *arg, struct MHD_Connection *conn, const char *url,
 		}
 		return MHD_YES;
 	}
+	if (rq->status != 0) {		/* answered already: drain */
+		*upload_size = 0;
+		return MHD_YES;
+	}
 	if (*upload_size != 0) {
-		if (rq->body.len + *upload_size > rq->cf->max_body_size)
+		/* A chunked body past the limit is read and dropped, so the
+		 * client is not reset before it reads the 413; past
+		 * HTTP_DRAIN_MAX it is answered at once. */
+		if (rq->body_too_large || rq->body.len + *upload_size >
+		    rq->cf->max_body_size) {
 			rq->body_too_large = 1;
-		else if (buf_add(&rq->body, upload, *upload_size) == -1)
+			rq->drained += *upload_size;
+			*upload_size = 0;
+			if (rq->drained > HTTP_DRAIN_MAX)
+				return http_fail(rq, MHD_HTTP_CONTENT_TOO_LARGE,
+				    "The request body is too large.");
+			return MHD_YES;
+		}
+		if (buf_add(&rq->body, upload, *upload_size) == -1)
 			return MHD_NO;
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (rq->status != 0)
-		return MHD_YES;
 	if (rq->body_too_large)
 		return http_fail(rq, MHD_HTTP_CONTENT_TOO_LARGE,
 		    "The request body is too large.");

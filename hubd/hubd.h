@@ -50,7 +50,7 @@
 #define STORE_BUSY_MS		5000
 
 #define HTTP_THREAD_STACK	(256u * 1024)
-#define HTTP_FORM_MAX		(16u * 1024)	/* hub forms: login, password */
+#define HTTP_DRAIN_MAX		(64u * 1024 * 1024)	/* dropped body, then 413 */
 
 enum role {
 	ROLE_STUDENT = 0,
@@ -331,6 +331,7 @@ struct request {
 	int		 calls;
 	struct buf	 body;
 	int		 body_too_large;
+	size_t		 drained;	/* bytes of it dropped */
 	char		 addr[64];
 	struct store	*st;		/* borrowed from the pool */
 	struct user	 user;		/* valid when authed */
