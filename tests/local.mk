@@ -1,11 +1,12 @@
 # tests/: unit tests (C, TAP) that link the daemon's own objects, and
 # integration tests (a real hubd on loopback, driven by Debian's python3).
-UNIT_TESTS = \
+HUB_UNIT_TESTS = \
 	tests/unit/test_auth \
 	tests/unit/test_config \
 	tests/unit/test_store \
 	tests/unit/test_util
-check_PROGRAMS += $(UNIT_TESTS)
+check_PROGRAMS += $(HUB_UNIT_TESTS)
+UNIT_TESTS = $(HUB_UNIT_TESTS) tests/sandbox/test_limits
 TESTS += $(UNIT_TESTS)
 
 UNIT_CFLAGS = $(HUB_CFLAGS)
