@@ -29,6 +29,7 @@ enum key_type {
 	K_SIZE,
 	K_LISTEN,
 	K_LOGLEVEL,
+	K_BOOL,
 };
 
 struct key {
@@ -51,6 +52,11 @@ static const struct key keys[] = {
 	  "Folder of the database (" DB_FILE ") and the hub's state." },
 	{ "hub", "web_dir", K_PATH, OFF(web_dir), HUBD_WEB_DIR, 0, 0,
 	  "Folder of the page templates and static files." },
+	{ "hub", "user", K_STRING, OFF(user), "hubd", 0, 0,
+	  "System user hubd runs as once it has bound its port and started\n"
+	  "the spawner (when started as root)." },
+	{ "hub", "spawner", K_PATH, OFF(spawner), HUBD_SPAWNER_PATH, 0, 0,
+	  "The privileged helper program." },
 	{ "hub", "log_level", K_LOGLEVEL, OFF(log_level), "info", 0, 0,
 	  "warning, info or debug.  Reloaded on SIGHUP." },
 	{ "hub", "tls_cert", K_PATH, OFF(tls_cert), NULL, 0, 0,
@@ -82,6 +88,20 @@ static const struct key keys[] = {
 	  4096, 64 * 1024 * 1024,
 	  "Request body at most for the hub's own pages and API (not the\n"
 	  "notebook proxy); larger bodies get 413." },
+	{ "pam", "enabled", K_BOOL, OFF(pam_enabled), "no", 0, 0,
+	  "Let system accounts log in with their own password through PAM.\n"
+	  "A system account that may log in gets a hub account (student) at\n"
+	  "its first login." },
+	{ "pam", "service", K_STRING, OFF(pam_service), "hubd", 0, 0,
+	  "PAM service name: /etc/pam.d/SERVICE." },
+	{ "pam", "allowed_groups", K_STRING, OFF(pam_groups), "", 0, 0,
+	  "Comma-separated groups whose members may log in; empty: any\n"
+	  "account at or above min_uid." },
+	{ "pam", "min_uid", K_UINT, OFF(pam_min_uid), "1000", 1, 4294967294u,
+	  "Accounts below this uid (system accounts, root) never log in." },
+	{ "pam", "workers", K_UINT, OFF(pam_workers), "16", 1, 256,
+	  "PAM conversations at once; a wrong password (2-4 s in PAM) does\n"
+	  "not hold up the others." },
 	{ "login", "user_failures", K_UINT, OFF(login_user_failures), "5",
 	  1, 1000,
 	  "Wrong passwords for one user name before each further attempt\n"
@@ -106,6 +126,7 @@ struct parse {
 	int		 failed;
 	FILE		*fp;
 	const char	*str;
+	int		 skip_tls;	/* a reload: hubd cannot read the key */
 };
 
 static void
@@ -272,6 +293,19 @@ set_key(struct parse *p, const struct key *k, const char *value)
 		}
 		free(*(char **)field);
 		*(char **)field = copy;
+		return 0;
+	case K_BOOL:
+		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 ||
+		    strcmp(value, "on") == 0 || strcmp(value, "1") == 0)
+			*(int *)field = 1;
+		else if (strcmp(value, "no") == 0 || strcmp(value, "false") == 0 ||
+		    strcmp(value, "off") == 0 || strcmp(value, "0") == 0)
+			*(int *)field = 0;
+		else {
+			seterr(p, "[%s] %s: '%s' is not yes or no", k->section,
+			    k->name, value);
+			return -1;
+		}
 		return 0;
 	case K_LOGLEVEL:
 		if (strcmp(value, "warning") == 0)
@@ -535,7 +569,7 @@ load(struct parse *p)
 	}
 	if (p->failed)
 		goto fail;
-	if (check_tls(p) == -1)
+	if (!p->skip_tls && check_tls(p) == -1)
 		goto fail;
 	return p->cf;
 fail:
@@ -543,13 +577,14 @@ fail:
 	return NULL;
 }
 
-struct config *
-config_load(const char *path, char *err, size_t errsize)
+static struct config *
+load_file(const char *path, int skip_tls, char *err, size_t errsize)
 {
 	struct parse p;
 	struct config *cf;
 
 	memset(&p, 0, sizeof(p));
+	p.skip_tls = skip_tls;
 	p.file = path;
 	p.err = err;
 	p.errsize = errsize;
@@ -561,6 +596,20 @@ config_load(const char *path, char *err, size_t errsize)
 	cf = load(&p);
 	fclose(p.fp);
 	return cf;
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errsize)
+{
+	return load_file(path, 0, err, errsize);
+}
+
+/* For SIGHUP, after privileges are gone: the TLS files are left alone
+ * (they apply at the next start). */
+struct config *
+config_reload(const char *path, char *err, size_t errsize)
+{
+	return load_file(path, 1, err, errsize);
 }
 
 /* The same from memory; name is used in messages. */

@@ -586,7 +586,7 @@ on_request(void *arg, struct MHD_Connection *conn, const char *url,
 }
 
 int
-http_start(const struct config *cf, char *err, size_t errsize)
+http_start(const struct config *cf, int fd, char *err, size_t errsize)
 {
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
 	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
@@ -600,7 +600,7 @@ http_start(const struct config *cf, char *err, size_t errsize)
 	errno = 0;
 	hub.mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-	    MHD_OPTION_SOCK_ADDR, (const struct sockaddr *)&cf->listen_addr,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)cf->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 	    (unsigned int)cf->max_connections_per_ip,

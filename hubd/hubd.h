@@ -78,6 +78,8 @@ struct config {
 	socklen_t	 listen_addrlen;
 	char		*data_dir;
 	char		*web_dir;
+	char		*user;		/* to run as after start */
+	char		*spawner;	/* path of hubd-spawner */
 	enum log_level	 log_level;
 	char		*tls_cert;	/* paths */
 	char		*tls_key;
@@ -93,12 +95,19 @@ struct config {
 	unsigned	 connection_timeout;
 	unsigned	 max_header_size;
 	unsigned	 max_body_size;
+	/* [pam] */
+	int		 pam_enabled;
+	char		*pam_service;
+	char		*pam_groups;
+	unsigned	 pam_min_uid;
+	unsigned	 pam_workers;
 	/* [login] */
 	unsigned	 login_user_failures;
 	unsigned	 login_address_failures;
 };
 
 struct config	*config_load(const char *, char *, size_t);
+struct config	*config_reload(const char *, char *, size_t);
 struct config	*config_load_string(const char *, const char *, char *, size_t);
 void		 config_free(struct config *);
 void		 config_print_defaults(FILE *);
@@ -350,7 +359,7 @@ struct request {
 struct gen	*gen_get(void);
 void		 gen_put(struct gen *);
 int		 gen_install(struct config *, struct web *);
-int		 http_start(const struct config *, char *, size_t);
+int		 http_start(const struct config *, int, char *, size_t);
 void		 http_stop(void);
 const char	*http_header(struct request *, const char *);
 int		 http_query(struct request *, const char *, char *, size_t);
@@ -373,6 +382,16 @@ enum MHD_Result	 http_fail(struct request *, int, const char *);
 enum MHD_Result	 http_json(struct request *, int, json_t *);
 enum MHD_Result	 http_json_error(struct request *, int, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
+
+/* privsep.c */
+int		 privsep_listen(const struct config *, char *, size_t);
+int		 privsep_spawner_start(const struct config *, char *, size_t);
+int		 privsep_drop(const struct config *, char *, size_t);
+int		 privsep_reader_start(void);
+pid_t		 privsep_spawner_pid(void);
+void		 privsep_stop(void);
+int		 spawner_auth(const char *, const char *, uid_t *, char *,
+		    size_t);
 
 /* pages.c */
 enum MHD_Result	 route(struct request *);

@@ -11,9 +11,12 @@ hubd_libhub_a_SOURCES = \
 	hubd/log.c \
 	hubd/pages.c \
 	hubd/pool.c \
+	hubd/privsep.c \
 	hubd/store.c \
 	hubd/util.c \
-	hubd/web.c
+	hubd/web.c \
+	spawner/proto.c \
+	spawner/proto.h
 hubd_libhub_a_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) \
 	$(SODIUM_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS) $(GNUTLS_CFLAGS)
 

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -98,7 +99,7 @@ reload(const char *path)
 	struct gen *g;
 	char	 err[1024];
 
-	if ((cf = config_load(path, err, sizeof(err))) == NULL) {
+	if ((cf = config_reload(path, err, sizeof(err))) == NULL) {
 		log_warnx("reload: %s; keeping the running configuration", err);
 		return;
 	}
@@ -157,7 +158,7 @@ main(int argc, char *argv[])
 	struct web *w;
 	char	 err[1024], url[128];
 	sigset_t set;
-	int	 ch, check = 0, sig;
+	int	 ch, check = 0, sig, fd, status_code = 0;
 	struct timespec tick = { 60, 0 };
 
 	while ((ch = getopt_long(argc, argv, "c:tpVh", opts, NULL)) != -1) {
@@ -209,20 +210,29 @@ main(int argc, char *argv[])
 	throttle_configure(cf->login_user_failures, cf->login_address_failures);
 	snprintf(url, sizeof(url), "%s://%s", cf->tls_cert_pem != NULL ?
 	    "https" : "http", cf->listen);
-	if (open_database(cf, url, err, sizeof(err)) == -1)
-		fatalx("%s", err);
-	if (gen_install(cf, w) == -1)
-		fatalx("out of memory");
 
 	/* Every thread inherits this mask; only sigtimedwait takes them. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (http_start(cf, err, sizeof(err)) == -1)
+	/* As root: the database (its files stay open), the port, the
+	 * spawner.  Then hubd becomes its own user for good. */
+	if (open_database(cf, url, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if ((fd = privsep_listen(cf, err, sizeof(err))) == -1 ||
+	    privsep_spawner_start(cf, err, sizeof(err)) == -1 ||
+	    privsep_drop(cf, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (privsep_reader_start() == -1)
+		fatalx("cannot start the spawner reader thread");
+	if (gen_install(cf, w) == -1)
+		fatalx("out of memory");
+	if (http_start(cf, fd, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (MHD_get_version() != NULL && cf->tls_cert_pem != NULL &&
 	    strcmp(MHD_get_version(), "0.9.77") < 0)
@@ -242,13 +252,27 @@ main(int argc, char *argv[])
 			reload(path);
 			continue;
 		}
+		if (sig == SIGCHLD) {
+			int	 status;
+
+			if (waitpid(privsep_spawner_pid(), &status,
+			    WNOHANG) <= 0)
+				continue;
+			log_warnx("the spawner stopped (%s %d): stopping",
+			    WIFSIGNALED(status) ? "signal" : "exit status",
+			    WIFSIGNALED(status) ? WTERMSIG(status) :
+			    WEXITSTATUS(status));
+			status_code = 1;
+			break;
+		}
 		log_info("signal %d: stopping", sig);
 		break;
 	}
 	http_stop();
+	privsep_stop();
 	pool_free();
 	gen_put(hub.gen);	/* the threads are gone */
 	hub.gen = NULL;
 	log_info("stopped");
-	return 0;
+	return status_code;
 }

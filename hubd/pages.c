@@ -13,6 +13,7 @@
 #include <microhttpd.h>
 
 #include "hubd.h"
+#include "spawner/proto.h"
 
 static int
 is_get(const struct request *rq)
@@ -115,6 +116,48 @@ trim(char *s)
 	s[n - skip] = '\0';
 }
 
+/*
+ * A campus (PAM) login through the spawner.  1 when the password is right
+ * and the account may use the hub (its hub account made at first login),
+ * 0 when not (*why: a message for the person, or NULL for the usual one),
+ * -1 when the spawner cannot be asked.
+ */
+static int
+pam_login(struct request *rq, const char *name, const char *pw, int found,
+    struct user *u, const char **why)
+{
+	char	 msg[SP_AUTH_MESSAGE_MAX], err[256];
+	uid_t	 uid = 0;
+	int	 v;
+
+	*why = NULL;
+	v = spawner_auth(name, pw, &uid, msg, sizeof(msg));
+	if (v == -1 || v == SP_AUTH_ERROR) {
+		log_warnx("pam login of %s: %s", name, msg);
+		return -1;
+	}
+	if (v == SP_AUTH_EXPIRED)
+		*why = "Your campus account is expired or locked.";
+	if (v != SP_AUTH_OK) {
+		log_info("pam login of %s refused: %s", name, msg);
+		return 0;
+	}
+	if (found)
+		return 1;
+	if (account_create(rq->st, name, ROLE_STUDENT, AUTH_PAM, NULL, 0,
+	    "pam", err, sizeof(err)) != 0 && store_user_get(rq->st, name,
+	    u) != 0) {
+		log_warnx("pam login of %s: cannot make its account: %s", name,
+		    err);
+		return -1;
+	}
+	if (store_user_get(rq->st, name, u) != 0)
+		return -1;
+	log_info("pam login of %s (uid %u): hub account made", name,
+	    (unsigned)uid);
+	return 1;
+}
+
 static enum MHD_Result
 login_post(struct request *rq)
 {
@@ -124,6 +167,7 @@ login_post(struct request *rq)
 	const char *type = http_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
 	enum MHD_Result r;
 	int	 wait, found, ok = 0;
+	const char *pam_msg = NULL;
 	time_t	 now = time(NULL);
 
 	if (type == NULL || strncasecmp(type,
@@ -164,13 +208,22 @@ login_post(struct request *rq)
 		return r;
 	}
 	found = username_valid(name) && store_user_get(rq->st, name, &u) == 0;
-	if (!found)
-		password_burn_time(pw);
-	else if (u.auth == AUTH_NATIVE)
+	if (found && u.auth == AUTH_NATIVE)
 		ok = password_verify(u.password_hash, pw);
-	else
-		password_burn_time(pw);	/* PAM arrives with the spawner */
-	if (ok && password_needs_rehash(u.password_hash) &&
+	else if (username_valid(name) && (found || rq->cf->pam_enabled)) {
+		/* Campus accounts: the spawner asks PAM (this thread waits,
+		 * no other does). */
+		ok = pam_login(rq, name, pw, found, &u, &pam_msg);
+		if (ok == -1) {
+			explicit_bzero(pw, sizeof(pw));
+			return login_form(rq, 503, "The hub cannot check campus "
+			    "passwords right now. Try again in a minute.", name,
+			    next);
+		}
+		found = ok == 1 || found;
+	} else
+		password_burn_time(pw);
+	if (ok && u.auth == AUTH_NATIVE && password_needs_rehash(u.password_hash) &&
 	    password_hash(pw, u.password_hash, sizeof(u.password_hash)) == 0)
 		(void)store_user_update(rq->st, &u);
 	explicit_bzero(pw, sizeof(pw));
@@ -181,9 +234,7 @@ login_post(struct request *rq)
 		    " (no such user)");
 		(void)store_audit(rq->st, NULL, "login.fail",
 		    username_valid(name) ? name : NULL, NULL, rq->addr);
-		return login_form(rq, 403, found && u.auth == AUTH_PAM ?
-		    "This account logs in with its campus (PAM) password, "
-		    "which this hub does not check yet." :
+		return login_form(rq, 403, pam_msg != NULL ? pam_msg :
 		    "Wrong user name or password.", name, next);
 	}
 	if (u.disabled) {

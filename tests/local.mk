@@ -44,6 +44,9 @@ INTEGRATION_TESTS = \
 	tests/integration/login_wrong_password.py \
 	tests/integration/logout.py \
 	tests/integration/malformed_http.py \
+	tests/integration/pam_login.py \
+	tests/integration/privsep.py \
+	tests/integration/spawner_protocol.py \
 	tests/integration/signals.py \
 	tests/integration/throttle.py \
 	tests/integration/valgrind_main_paths.py

@@ -28,6 +28,7 @@ const BUILDDIR = path.resolve(process.env.HUBD_BUILDDIR || process.cwd());
 const CHROMIUM = process.env.HUBD_CHROMIUM || '/usr/bin/chromium';
 const HUBD = path.join(BUILDDIR, 'hubd', 'hubd');
 const HUBCTL = path.join(BUILDDIR, 'hubd', 'hubctl');
+const SPAWNER = path.join(BUILDDIR, 'spawner', 'hubd-spawner');
 const WEB_DIR = path.join(SRCDIR, 'web');
 const NODE_DIR = path.join(SRCDIR, 'tests', 'browser');
 const SHOT_DIR = path.join(BUILDDIR, 'tests', 'browser');
@@ -203,7 +204,7 @@ step('prerequisites: playwright-core, Chromium, hubd and hubctl are there', asyn
 	}
 	check(fs.existsSync(CHROMIUM),
 		`no Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium) or set HUBD_CHROMIUM`);
-	for (const f of [HUBD, HUBCTL]) {
+	for (const f of [HUBD, HUBCTL, SPAWNER]) {
 		check(fs.existsSync(f), `${f} is missing: build it (make hubd/hubd hubd/hubctl) or set HUBD_BUILDDIR`);
 	}
 	check(fs.existsSync(path.join(WEB_DIR, 'templates', 'login.html')),
@@ -212,12 +213,18 @@ step('prerequisites: playwright-core, Chromium, hubd and hubctl are there', asyn
 
 step('hubd starts on an empty data dir and prints the admin one-time password', async () => {
 	tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'hubd-browser-'));
+	fs.chmodSync(tmpDir, 0o755);	// hubd re-reads its config as its own user
 	conf = path.join(tmpDir, 'hubd.conf');
+	// As root hubd drops to the system user 'hubd': make it when missing.
+	if (process.getuid() === 0 && spawnSync('id', ['hubd']).status !== 0)
+		spawnSync('useradd', ['--system', '--no-create-home', '--shell',
+		    '/usr/sbin/nologin', 'hubd']);
 	let lastErr = null;
 	for (let attempt = 0; attempt < 3; attempt++) {	// the free port may be taken meanwhile
 		const port = await freePort();
 		const data = path.join(tmpDir, `data${attempt}`);
-		fs.writeFileSync(conf, `[hub]\nlisten = 127.0.0.1:${port}\ndata_dir = ${data}\nweb_dir = ${WEB_DIR}\n`);
+		fs.writeFileSync(conf, `[hub]\nlisten = 127.0.0.1:${port}\ndata_dir = ${data}\nweb_dir = ${WEB_DIR}\n` +
+		    `spawner = ${SPAWNER}\nuser = hubd\n`);
 		try {
 			hub = await startHubd(conf, port);
 			break;

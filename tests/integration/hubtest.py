@@ -21,6 +21,18 @@ SRC = os.environ.get("HUBD_SRCDIR") or os.path.abspath(
     os.path.join(os.path.dirname(__file__), "..", ".."))
 HUBD = os.path.join(BUILD, "hubd", "hubd")
 HUBCTL = os.path.join(BUILD, "hubd", "hubctl")
+SPAWNER = os.path.join(BUILD, "spawner", "hubd-spawner")
+HUB_USER = "hubd"
+
+
+def ensure_hub_user():
+    """hubd drops to this user when started as root (as in CI)."""
+    if os.geteuid() != 0:
+        return
+    if subprocess.run(["id", HUB_USER], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--system", "--no-create-home",
+                        "--shell", "/usr/sbin/nologin", HUB_USER],
+                       check=True, capture_output=True)
 
 
 class Tap:
@@ -156,7 +168,9 @@ class Hub:
     by PID."""
 
     def __init__(self, conf="", tls=None, valgrind=False):
+        ensure_hub_user()
         self.dir = tempfile.mkdtemp(prefix="hubd-it-")
+        os.chmod(self.dir, 0o755)   # hubd re-reads its config as HUB_USER
         self.port = free_port()
         self.tls = tls                  # (cert, key) paths or None
         self.valgrind = valgrind
@@ -164,8 +178,9 @@ class Hub:
         self.conf = os.path.join(self.dir, "hubd.conf")
         self.data = os.path.join(self.dir, "data")
         hub = ("[hub]\nlisten = 127.0.0.1:%d\ndata_dir = %s\nweb_dir = %s\n"
-               "log_level = debug\n" % (self.port, self.data,
-                                        os.path.join(SRC, "web")))
+               "spawner = %s\nuser = %s\nlog_level = debug\n" % (
+                   self.port, self.data, os.path.join(SRC, "web"), SPAWNER,
+                   HUB_USER))
         if tls:
             hub += "tls_cert = %s\ntls_key = %s\n" % tls
         with open(self.conf, "w") as f:

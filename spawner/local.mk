@@ -1,0 +1,13 @@
+# spawner/: hubd-spawner, the privileged helper (root, no network input).
+# It links only what it needs from libhub.a (config, log, util, proto): no
+# HTTP, no SQL, no JSON.
+pkglibexec_PROGRAMS += spawner/hubd-spawner
+spawner_hubd_spawner_SOURCES = \
+	spawner/spawner.h \
+	spawner/spawner.c \
+	spawner/pam.c
+spawner_hubd_spawner_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) $(INIH_CFLAGS) \
+	$(SODIUM_CFLAGS) $(GNUTLS_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS)
+spawner_hubd_spawner_LDADD = hubd/libhub.a $(PAM_LIBS) $(INIH_LIBS) \
+	$(GNUTLS_LIBS) $(SODIUM_LIBS)
+EXTRA_DIST += packaging/pam/hubd
