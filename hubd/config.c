@@ -18,6 +18,7 @@
 #include <ini.h>
 
 #include "hubd.h"
+#include "sandbox/sandbox.h"
 
 #define PEM_MAX		(1024 * 1024)
 
@@ -30,6 +31,10 @@ enum key_type {
 	K_LISTEN,
 	K_LOGLEVEL,
 	K_BOOL,
+	K_MEMORY,	/* uint64_t bytes, sandbox/limits.c syntax */
+	K_CPUS,		/* unsigned millicpus */
+	K_PIDS,		/* unsigned */
+	K_FLAVOUR,	/* notebook or server */
 };
 
 struct key {
@@ -102,6 +107,40 @@ static const struct key keys[] = {
 	{ "pam", "workers", K_UINT, OFF(pam_workers), "16", 1, 256,
 	  "PAM conversations at once; a wrong password (2-4 s in PAM) does\n"
 	  "not hold up the others." },
+	{ "server", "command", K_STRING, OFF(server_command),
+	  "jupyter-notebook", 0, 0,
+	  "The student's notebook server, split at spaces; the hub adds the\n"
+	  "socket, base_url and proxy options itself.  jupyter-notebook (the\n"
+	  "classic notebook), or 'jupyter-lab' / 'jupyter-server' with\n"
+	  "flavour = server." },
+	{ "server", "flavour", K_FLAVOUR, OFF(server_flavour), "notebook", 0, 0,
+	  "notebook (NotebookApp options) or server (jupyter_server's\n"
+	  "ServerApp options, for JupyterLab)." },
+	{ "server", "memory", K_MEMORY, OFF(server_memory), "1G", 0, 0,
+	  "Memory of one student's server and kernels, no swap (512M, 2G)." },
+	{ "server", "cpus", K_CPUS, OFF(server_cpus), "1", 0, 0,
+	  "CPU quota of one student (0.5, 1, 2)." },
+	{ "server", "pids", K_PIDS, OFF(server_pids), "256", 0, 0,
+	  "Processes and threads of one student at most." },
+	{ "server", "homes", K_PATH, OFF(server_homes), "/var/lib/hubd/homes",
+	  0, 0, "Where hub accounts' homes are made (campus accounts keep\n"
+	  "their own home)." },
+	{ "server", "sockets", K_PATH, OFF(server_sockets), "/run/hubd/u", 0, 0,
+	  "Where each server's socket folder is made." },
+	{ "server", "host_network", K_BOOL, OFF(server_host_network), "no", 0, 0,
+	  "yes: servers share the host's network (pip, datasets); no: only\n"
+	  "their own loopback." },
+	{ "server", "start_timeout", K_DURATION, OFF(server_start_timeout),
+	  "60s", 5, 3600, "A server that does not answer by then has failed." },
+	{ "server", "stop_grace", K_DURATION, OFF(server_stop_grace), "10s",
+	  1, 600, "After SIGTERM, how long before everything left is killed." },
+	{ "server", "idle_timeout", K_DURATION, OFF(server_idle_timeout),
+	  "60m", 0, 366 * 86400,
+	  "A server without traffic for this long is stopped; 0: never." },
+	{ "server", "max_age", K_DURATION, OFF(server_max_age), "0", 0,
+	  366 * 86400, "A server is stopped after running this long; 0: never." },
+	{ "server", "concurrent_spawns", K_UINT, OFF(server_spawns), "4", 1,
+	  1000, "Servers starting at once; the rest wait in order." },
 	{ "login", "user_failures", K_UINT, OFF(login_user_failures), "5",
 	  1, 1000,
 	  "Wrong passwords for one user name before each further attempt\n"
@@ -284,6 +323,40 @@ set_key(struct parse *p, const struct key *k, const char *value)
 		    &cf->listen_addrlen) == -1) {
 			seterr(p, "[%s] %s: '%s' is not ADDRESS:PORT (for "
 			    "example 127.0.0.1:8000 or [::1]:8000)",
+			    k->section, k->name, value);
+			return -1;
+		}
+		if ((copy = strdup(value)) == NULL) {
+			seterr(p, "out of memory");
+			return -1;
+		}
+		free(*(char **)field);
+		*(char **)field = copy;
+		return 0;
+	case K_MEMORY:
+	case K_CPUS:
+	case K_PIDS: {
+		char	 why[SB_ERRLEN];
+		int	 r;
+
+		if (k->type == K_MEMORY)
+			r = limits_parse_memory(value, (uint64_t *)field, why,
+			    sizeof(why));
+		else if (k->type == K_CPUS)
+			r = limits_parse_cpus(value, (unsigned *)field, why,
+			    sizeof(why));
+		else
+			r = limits_parse_pids(value, (unsigned *)field, why,
+			    sizeof(why));
+		if (r == -1) {
+			seterr(p, "[%s] %s: %s", k->section, k->name, why);
+			return -1;
+		}
+		return 0;
+	}
+	case K_FLAVOUR:
+		if (strcmp(value, "notebook") != 0 && strcmp(value, "server") != 0) {
+			seterr(p, "[%s] %s: '%s' is not notebook or server",
 			    k->section, k->name, value);
 			return -1;
 		}
@@ -636,7 +709,7 @@ config_free(struct config *cf)
 		return;
 	for (i = 0; i < NKEYS; i++)
 		if (keys[i].type == K_STRING || keys[i].type == K_PATH ||
-		    keys[i].type == K_LISTEN)
+		    keys[i].type == K_LISTEN || keys[i].type == K_FLAVOUR)
 			free(*(char **)((char *)cf + keys[i].off));
 	if (cf->tls_key_pem != NULL)
 		explicit_bzero(cf->tls_key_pem, strlen(cf->tls_key_pem));

@@ -101,6 +101,20 @@ struct config {
 	char		*pam_groups;
 	unsigned	 pam_min_uid;
 	unsigned	 pam_workers;
+	/* [server] */
+	char		*server_command;
+	char		*server_flavour;
+	uint64_t	 server_memory;		/* bytes */
+	unsigned	 server_cpus;		/* millicpus */
+	unsigned	 server_pids;
+	char		*server_homes;
+	char		*server_sockets;
+	int		 server_host_network;
+	unsigned	 server_start_timeout;
+	unsigned	 server_stop_grace;
+	unsigned	 server_idle_timeout;
+	unsigned	 server_max_age;
+	unsigned	 server_spawns;
 	/* [login] */
 	unsigned	 login_user_failures;
 	unsigned	 login_address_failures;

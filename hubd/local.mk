@@ -20,7 +20,7 @@ hubd_libhub_a_SOURCES = \
 hubd_libhub_a_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) \
 	$(SODIUM_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS) $(GNUTLS_CFLAGS)
 
-HUB_LIBS = hubd/libhub.a $(MHD_LIBS) $(SQLITE_LIBS) $(SODIUM_LIBS) \
+HUB_LIBS = hubd/libhub.a sandbox/libsandbox.a $(SECCOMP_LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(SODIUM_LIBS) \
 	$(JANSSON_LIBS) $(INIH_LIBS) $(GNUTLS_LIBS) $(PTHREAD_LIBS)
 HUB_CFLAGS = $(hubd_libhub_a_CFLAGS)
 

@@ -8,6 +8,7 @@ spawner_hubd_spawner_SOURCES = \
 	spawner/pam.c
 spawner_hubd_spawner_CFLAGS = $(AM_CFLAGS) $(PAM_CFLAGS) $(INIH_CFLAGS) \
 	$(SODIUM_CFLAGS) $(GNUTLS_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS)
-spawner_hubd_spawner_LDADD = hubd/libhub.a $(PAM_LIBS) $(INIH_LIBS) \
+spawner_hubd_spawner_LDADD = hubd/libhub.a sandbox/libsandbox.a \
+	$(SECCOMP_LIBS) $(PAM_LIBS) $(INIH_LIBS) \
 	$(GNUTLS_LIBS) $(SODIUM_LIBS)
 EXTRA_DIST += packaging/pam/hubd

@@ -13,6 +13,13 @@ static const size_t sizes[SP_TYPE_END] = {
 	[SP_HELLO] = sizeof(struct sp_hello),
 	[SP_AUTH] = sizeof(struct sp_auth),
 	[SP_AUTH_RESULT] = sizeof(struct sp_auth_result),
+	[SP_START] = sizeof(struct sp_start),
+	[SP_STARTED] = sizeof(struct sp_started),
+	[SP_STOP] = sizeof(struct sp_stop),
+	[SP_STOPPED] = sizeof(struct sp_stopped),
+	[SP_EXITED] = sizeof(struct sp_exited),
+	[SP_ADOPT] = sizeof(struct sp_adopt),
+	[SP_ADOPTED] = sizeof(struct sp_adopted),
 };
 
 void
