@@ -20,10 +20,35 @@ sandbox_hubd_sandbox_LDADD = sandbox/libsandbox.a $(SECCOMP_LIBS)
 # elsewhere).
 check_PROGRAMS += \
 	tests/sandbox/test_limits \
+	tests/sandbox/test_hubnet \
 	tests/sandbox/sb-escape \
 	tests/sandbox/sb-hog
 tests_sandbox_test_limits_SOURCES = tests/sandbox/test_limits.c
 tests_sandbox_test_limits_LDADD = sandbox/libsandbox.a $(SECCOMP_LIBS)
+tests_sandbox_test_hubnet_SOURCES = tests/sandbox/test_hubnet.c
+tests_sandbox_test_hubnet_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
+tests_sandbox_test_hubnet_LDADD = sandbox/libsandbox.a $(SECCOMP_LIBS) \
+	$(PTHREAD_LIBS)
+# The --enable-sandbox-debug variant, built in every configuration so that
+# make check always exercises it: the same sources with SANDBOX_DEBUG, which
+# is all that the configure switch defines.
+check_LIBRARIES = tests/sandbox/libsandbox-debug.a
+tests_sandbox_libsandbox_debug_a_SOURCES = $(sandbox_libsandbox_a_SOURCES)
+tests_sandbox_libsandbox_debug_a_CFLAGS = $(AM_CFLAGS) $(SECCOMP_CFLAGS)
+tests_sandbox_libsandbox_debug_a_CPPFLAGS = $(AM_CPPFLAGS) -DSANDBOX_DEBUG=1
+check_PROGRAMS += \
+	tests/sandbox/hubd-sandbox-debug \
+	tests/sandbox/test_hubnet_debug
+tests_sandbox_hubd_sandbox_debug_SOURCES = sandbox/main.c
+tests_sandbox_hubd_sandbox_debug_CPPFLAGS = $(AM_CPPFLAGS) -DSANDBOX_DEBUG=1
+tests_sandbox_hubd_sandbox_debug_LDADD = tests/sandbox/libsandbox-debug.a \
+	$(SECCOMP_LIBS)
+tests_sandbox_test_hubnet_debug_SOURCES = tests/sandbox/test_hubnet.c
+tests_sandbox_test_hubnet_debug_CPPFLAGS = $(AM_CPPFLAGS) -DSANDBOX_DEBUG=1
+tests_sandbox_test_hubnet_debug_CFLAGS = $(AM_CFLAGS) $(PTHREAD_CFLAGS)
+tests_sandbox_test_hubnet_debug_LDADD = tests/sandbox/libsandbox-debug.a \
+	$(SECCOMP_LIBS) $(PTHREAD_LIBS)
+
 tests_sandbox_sb_escape_SOURCES = tests/sandbox/sb-escape.c
 tests_sandbox_sb_escape_LDADD = $(PTHREAD_LIBS)
 tests_sandbox_sb_hog_SOURCES = tests/sandbox/sb-hog.c
@@ -35,8 +60,12 @@ SANDBOX_TESTS = \
 	tests/sandbox/escape.py \
 	tests/sandbox/resources.py \
 	tests/sandbox/lifecycle.py \
-	tests/sandbox/isolation.py
-TESTS += $(SANDBOX_TESTS)
+	tests/sandbox/isolation.py \
+	tests/sandbox/pid1.py \
+	tests/sandbox/debug.py \
+	tests/sandbox/mounts.py
+TESTS += tests/sandbox/test_hubnet tests/sandbox/test_hubnet_debug \
+	$(SANDBOX_TESTS)
 EXTRA_DIST += \
 	tests/sandbox/sbtest.py \
 	tests/sandbox/cli.py \
@@ -46,4 +75,7 @@ EXTRA_DIST += \
 	tests/sandbox/resources.py \
 	tests/sandbox/lifecycle.py \
 	tests/sandbox/isolation.py \
+	tests/sandbox/pid1.py \
+	tests/sandbox/debug.py \
+	tests/sandbox/mounts.py \
 	sandbox/deps-test.txt

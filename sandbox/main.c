@@ -215,6 +215,9 @@ main(int argc, char *argv[])
 	int			 removed;
 	double			 t0;
 
+	/* Pid 1 of a sandbox we started: never returns. */
+	sandbox_init_dispatch(argc, argv);
+
 	sandbox_config_init(&cfg);
 	memset(env, 0, sizeof(env));
 	while ((ch = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
@@ -398,6 +401,10 @@ main(int argc, char *argv[])
 	if (sb.stats.pids_max_events > 0)
 		fprintf(stderr, "hubd-sandbox: process limit reached: %" PRIu64
 		    " fork(s) refused\n", sb.stats.pids_max_events);
+	if (status == 128 + SIGSYS)
+		fprintf(stderr, "hubd-sandbox: %s: killed by SIGSYS: a system "
+		    "call the seccomp filter refuses (the kernel log names it: "
+		    "audit type=1326)\n", cfg.argv[0]);
 	if (stats)
 		fprintf(stderr, "hubd-sandbox: stats memory_peak=%" PRIu64
 		    " oom_kills=%" PRIu64 " pids_max_events=%" PRIu64

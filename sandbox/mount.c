@@ -17,8 +17,15 @@
  *                       devpts newinstance, ptmx, fd, std*, /dev/shm tmpfs
  *   /tmp                tmpfs 512 MiB, 1777, nosuid, nodev
  *   /home/<user>        the student's home, read-write, nosuid, nodev
+ *                       (a directory owned by the student, not a symlink)
  *   /run/nb             the socket directory, rw, nosuid, nodev, noexec
  *   <dst>               course folders, read-only unless asked, nosuid, nodev
+ *
+ * The home, the socket directory and the course folders are opened once
+ * (O_PATH, here in the child's namespace), checked on that descriptor and
+ * bound through /proc/self/fd: a path swapped meanwhile changes nothing.
+ * Bind targets never nest (sandbox.c refuses it), so no mount point is ever
+ * made inside a host directory shown by another bind.
  */
 #include "config.h"
 
@@ -117,6 +124,9 @@ bind(const char *src, const char *dst, uint64_t attrs, char *err,
 	return 0;
 }
 
+static int	 mountpoint_st(const struct stat *, const char *, char *,
+		    size_t);
+
 static int
 touch(const char *path, mode_t mode)
 {
@@ -137,7 +147,60 @@ mountpoint_for(const char *src, const char *dst, char *err, size_t errlen)
 
 	if (stat(src, &st) == -1)
 		return fail(err, errlen, "stat", src);
-	if (S_ISDIR(st.st_mode)) {
+	return mountpoint_st(&st, dst, err, errlen);
+}
+
+/* The path through which the child binds a source the parent pinned. */
+static int
+fdpath(char *buf, size_t len, int fd)
+{
+	if ((size_t)snprintf(buf, len, "/proc/self/fd/%d", fd) >= len) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* Like mountpoint_for, for a source already opened. */
+static int
+mountpoint_fd(int fd, const char *what, const char *dst, char *err,
+    size_t errlen)
+{
+	struct stat	 st;
+
+	if (fstat(fd, &st) == -1)
+		return fail(err, errlen, "stat", what);
+	return mountpoint_st(&st, dst, err, errlen);
+}
+
+/*
+ * Bind what fd (opened in this mount namespace) refers to, then close fd:
+ * the object checked is the object bound, whatever happens to the path.
+ */
+static int
+bind_fd(int fd, const char *what, const char *dst, uint64_t attrs,
+    char *err, size_t errlen)
+{
+	char	 src[64];
+	int	 rc = -1;
+
+	if (fdpath(src, sizeof(src), fd) == -1)
+		(void)fail(err, errlen, "path", what);
+	else if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) == -1)
+		(void)fail(err, errlen, "bind", what);
+	else if (attrs != 0 && setattr(dst, attrs) == -1)
+		(void)fail(err, errlen, "mount_setattr", dst);
+	else
+		rc = 0;
+	close(fd);
+	return rc;
+}
+
+static int
+mountpoint_st(const struct stat *st, const char *dst, char *err,
+    size_t errlen)
+{
+	if (S_ISDIR(st->st_mode)) {
 		if (mkdir(dst, 0755) == -1 && errno != EEXIST)
 			return fail(err, errlen, "mkdir", dst);
 	} else if (touch(dst, 0644) == -1)
@@ -389,8 +452,10 @@ build_rw(const struct sb_mountplan *mp, const char *root, char *err,
 {
 	const struct sandbox_config	*cfg = mp->cfg;
 	char				 path[PATH_MAX];
+	struct stat			 st;
 	size_t				 i;
 	uint64_t			 attrs;
+	int				 fd;
 
 	if (pathf(path, sizeof(path), root, "/tmp") == -1 ||
 	    mkdir(path, 01777) == -1)
@@ -402,29 +467,46 @@ build_rw(const struct sb_mountplan *mp, const char *root, char *err,
 	    pathf(path, sizeof(path), root, mp->homedir) == -1 ||
 	    mkdir(path, 0700) == -1)
 		return fail(err, errlen, "mkdir", mp->homedir);
-	if (bind(cfg->home, path, ATTR_NOSUID | ATTR_NODEV, err, errlen) ==
-	    -1)
+	if ((fd = open(cfg->home, O_PATH | O_NOFOLLOW | O_DIRECTORY |
+	    O_CLOEXEC)) == -1 || fstat(fd, &st) == -1)
+		return fail(err, errlen, "open home (not a symlink)", cfg->home);
+	if (st.st_uid != cfg->uid) {
+		close(fd);
+		errno = EPERM;
+		return fail(err, errlen, "home not owned by the student",
+		    cfg->home);
+	}
+	if (bind_fd(fd, cfg->home, path, ATTR_NOSUID | ATTR_NODEV, err,
+	    errlen) == -1)
 		return -1;
 	if (cfg->sockdir != NULL) {
 		if (mkdirs(root, SB_SOCKDIR_INSIDE, err, errlen) == -1 ||
 		    pathf(path, sizeof(path), root, SB_SOCKDIR_INSIDE) == -1 ||
 		    mkdir(path, 0755) == -1)
 			return fail(err, errlen, "mkdir", SB_SOCKDIR_INSIDE);
-		if (bind(cfg->sockdir, path, ATTR_NOSUID | ATTR_NODEV |
+		if ((fd = open(cfg->sockdir, O_PATH | O_NOFOLLOW |
+		    O_DIRECTORY | O_CLOEXEC)) == -1)
+			return fail(err, errlen, "open socket directory (not "
+			    "a symlink)", cfg->sockdir);
+		if (bind_fd(fd, cfg->sockdir, path, ATTR_NOSUID | ATTR_NODEV |
 		    ATTR_NOEXEC, err, errlen) == -1)
 			return -1;
 	}
 	for (i = 0; i < cfg->nbinds; i++) {
 		const struct sb_bind *b = &cfg->binds[i];
 
+		if ((fd = open(b->src, O_PATH | O_CLOEXEC)) == -1)
+			return fail(err, errlen, "open", b->src);
 		if (mkdirs(root, b->dst, err, errlen) == -1 ||
 		    pathf(path, sizeof(path), root, b->dst) == -1 ||
-		    mountpoint_for(b->src, path, err, errlen) == -1)
+		    mountpoint_fd(fd, b->src, path, err, errlen) == -1) {
+			close(fd);
 			return -1;
+		}
 		attrs = ATTR_NOSUID | ATTR_NODEV;
 		if (!b->rw)
 			attrs |= ATTR_RDONLY;
-		if (bind(b->src, path, attrs, err, errlen) == -1)
+		if (bind_fd(fd, b->src, path, attrs, err, errlen) == -1)
 			return -1;
 	}
 	return 0;

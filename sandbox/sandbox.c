@@ -9,7 +9,9 @@
  * its file system, sets the hostname and brings lo up, sets rlimits, drops
  * capabilities and its ids, calls setsid, arms PDEATHSIG, sets
  * NO_NEW_PRIVS, loads seccomp and closes inherited descriptors.  As pid 1
- * of its pid namespace it forks the payload, which execs; pid 1 forwards
+ * of its pid namespace it forks the payload, which execs, then re-executes
+ * itself as SB_INIT_ARGV0 with an empty environment (so /proc/1 shows the
+ * student nothing of the launcher) and, non-dumpable, forwards
  * SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 to it, reaps
  * orphans, and exits with the payload's status, which takes every other
  * process of the namespace down with it.
@@ -145,12 +147,22 @@ clean_abs_path(const char *p)
 	return 1;
 }
 
+/* Is path equal to dir or below it? */
+static int
+path_within(const char *path, const char *dir)
+{
+	size_t	 n = strlen(dir);
+
+	return strncmp(path, dir, n) == 0 && (path[n] == '\0' ||
+	    path[n] == '/');
+}
+
 static int
 validate(const struct sandbox_config *cfg, char *err, size_t errlen)
 {
 	const struct sb_limits	*l = &cfg->limits;
 	struct stat		 st;
-	size_t			 i;
+	size_t			 i, j;
 
 	if (!identity_valid_name(cfg->user)) {
 		sb_err(err, errlen, 0, "user name '%s': use [a-z_][a-z0-9_-]*, "
@@ -164,16 +176,24 @@ validate(const struct sandbox_config *cfg, char *err, size_t errlen)
 		    cfg->user);
 		return -1;
 	}
-	if (!clean_abs_path(cfg->home) || stat(cfg->home, &st) == -1 ||
+	/* Checked again by the child on what it binds (mount.c). */
+	if (!clean_abs_path(cfg->home) || lstat(cfg->home, &st) == -1 ||
 	    !S_ISDIR(st.st_mode)) {
 		sb_err(err, errlen, errno, "home '%s': not an absolute path to "
-		    "a directory", cfg->home ? cfg->home : "");
+		    "a directory (not a symlink)", cfg->home ? cfg->home : "");
+		return -1;
+	}
+	if (st.st_uid != cfg->uid) {
+		sb_err(err, errlen, 0, "home '%s': owned by uid %lu, not the "
+		    "student's %lu", cfg->home, (unsigned long)st.st_uid,
+		    (unsigned long)cfg->uid);
 		return -1;
 	}
 	if (cfg->sockdir != NULL && (!clean_abs_path(cfg->sockdir) ||
-	    stat(cfg->sockdir, &st) == -1 || !S_ISDIR(st.st_mode))) {
+	    lstat(cfg->sockdir, &st) == -1 || !S_ISDIR(st.st_mode))) {
 		sb_err(err, errlen, errno, "socket directory '%s': not an "
-		    "absolute path to a directory", cfg->sockdir);
+		    "absolute path to a directory (not a symlink)",
+		    cfg->sockdir);
 		return -1;
 	}
 	if (cfg->nbinds > SB_MAXBINDS) {
@@ -196,6 +216,19 @@ validate(const struct sandbox_config *cfg, char *err, size_t errlen)
 			    b->dst ? b->dst : "");
 			return -1;
 		}
+		/*
+		 * Mount points are made as root below the new root: inside
+		 * another bind they would be made in the host directory it
+		 * shows, through whatever symlinks a student left there.
+		 */
+		for (j = 0; j < i; j++)
+			if (path_within(b->dst, cfg->binds[j].dst) ||
+			    path_within(cfg->binds[j].dst, b->dst)) {
+				sb_err(err, errlen, 0, "bind targets '%s' and "
+				    "'%s' nest: give each its own directory",
+				    cfg->binds[j].dst, b->dst);
+				return -1;
+			}
 	}
 	if (l->memory < SB_MEMORY_MIN || l->memory > SB_MEMORY_MAX ||
 	    l->pids < SB_PIDS_MIN || l->pids > SB_PIDS_MAX ||
@@ -497,6 +530,11 @@ child_main(struct child_ctx *c)
 	const struct sandbox_config	*cfg = c->cfg;
 	char				 err[SB_ERRLEN];
 	char				 msg[SB_ERRLEN + 16];
+	char				 pidarg[24];
+	char				*initargv[] = {
+		(char *)SB_INIT_ARGV0, pidarg, NULL
+	};
+	char				*initenv[] = { NULL };
 	struct sigaction		 sa;
 	struct pollfd			 pfd;
 	sigset_t			 set;
@@ -590,8 +628,48 @@ child_main(struct child_ctx *c)
 			_exit(SB_EXIT_EXEC);
 		_exit(SB_EXIT_EXEC);
 	}
-	close(c->errfd);
-	init_loop(pid);
+	/*
+	 * Become the reaper by executing ourselves afresh: argv and
+	 * environment of pid 1 are visible to the student in /proc/1, and
+	 * ours name host paths and the launcher's options.  Signals stay
+	 * blocked across the exec (the init unblocks them once its handlers
+	 * are in place); errfd closes on success and reports a failure.
+	 */
+	snprintf(pidarg, sizeof(pidarg), "%ld", (long)pid);
+	execve("/proc/self/exe", initargv, initenv);
+	snprintf(msg, sizeof(msg), "exec init: %s", strerrordesc_np(errno));
+	(void)kill(pid, SIGKILL);
+	if (write(c->errfd, msg, strlen(msg)) == -1)
+		_exit(SB_EXIT_SETUP);
+	_exit(SB_EXIT_SETUP);
+}
+
+/*
+ * Pid 1 after the re-exec (argv: SB_INIT_ARGV0 <payload pid>, no
+ * environment): refuse to be dumped or traced, so that /proc/1 stays
+ * closed to the student, and reap.  Returns unless argv[0] is
+ * SB_INIT_ARGV0.
+ */
+void
+sandbox_init_dispatch(int argc, char *argv[])
+{
+	const char	*msg = SB_INIT_ARGV0 ": only pid 1 of a sandbox\n";
+	char		*end;
+	long		 pid;
+
+	if (argc < 1 || argv[0] == NULL || strcmp(argv[0], SB_INIT_ARGV0) != 0)
+		return;
+	errno = 0;
+	pid = argc == 2 ? strtol(argv[1], &end, 10) : 0;
+	if (getpid() != 1 || argc != 2 || errno != 0 || *end != '\0' ||
+	    pid <= 1 || pid > INT_MAX) {
+		if (write(STDERR_FILENO, msg, strlen(msg)) == -1)
+			_exit(SB_EXIT_SETUP);
+		_exit(SB_EXIT_SETUP);
+	}
+	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	(void)chdir("/");
+	init_loop((pid_t)pid);
 }
 
 /* ---- parent side ---- */

@@ -13,7 +13,8 @@
  *   child:  mount tree, pivot_root, hostname, lo up, rlimits, capabilities
  *           dropped, groups/gid/uid, setsid, PDEATHSIG, NO_NEW_PRIVS,
  *           seccomp, close inherited fds; then as pid 1 of the pid namespace
- *           fork the payload, which execs; pid 1 reaps orphans, forwards
+ *           fork the payload, which execs; pid 1 re-executes itself as a
+ *           minimal init (SB_INIT_ARGV0), reaps orphans, forwards
  *           SIGTERM/SIGINT/SIGHUP and exits with the payload's status.
  */
 #ifndef HUBD_SANDBOX_H
@@ -79,6 +80,15 @@
 #define SB_CGROUP_PREFIX	"u"		/* u<uid>.g<instance> */
 #define SB_CGROUP_RMDIR_TRIES	50		/* x 10 ms */
 #define SB_CGROUP_STALE_SEC	3		/* sweep spares younger */
+
+/*
+ * Pid 1 re-executes its own program (/proc/self/exe) under this argv[0],
+ * with an empty environment, so that the student reads nothing of the
+ * launcher in /proc/1/cmdline or /proc/1/environ.  A program that calls
+ * sandbox_start() must therefore call sandbox_init_dispatch() first thing
+ * in main().
+ */
+#define SB_INIT_ARGV0		"hubd-sandbox-init"
 
 /* Exit statuses of pid 1 when it cannot start the payload. */
 #define SB_EXIT_SETUP		125
@@ -147,6 +157,7 @@ int	 sandbox_wait(struct sandbox *, int *, char *, size_t);
 int	 sandbox_stop(struct sandbox *, unsigned int, char *, size_t);
 int	 sandbox_signal(struct sandbox *, int);
 void	 sandbox_release(struct sandbox *);
+void	 sandbox_init_dispatch(int, char *[]);
 
 /* cgroup.c */
 int	 cgroup_version(void);

@@ -9,8 +9,11 @@
  * libseccomp and exported as BPF, so that the child installs it with one
  * system call and no allocation.
  *
- * With --enable-sandbox-debug, every deny rule traps (SIGSYS, logged by the
- * kernel) instead of returning an error.
+ * With --enable-sandbox-debug, every EPERM and EAFNOSUPPORT rule traps
+ * (SIGSYS) instead of
+ * returning an error, and the filter is loaded with SECCOMP_FILTER_FLAG_LOG
+ * so that the kernel logs each trap (audit type 1326: pid, uid, comm,
+ * syscall number).
  */
 #include "config.h"
 
@@ -32,6 +35,12 @@
 #include <unistd.h>
 
 #include "sandbox/sandbox.h"
+
+#ifdef SANDBOX_DEBUG
+#define SB_SECCOMP_LOAD_FLAGS	SECCOMP_FILTER_FLAG_LOG
+#else
+#define SB_SECCOMP_LOAD_FLAGS	0
+#endif
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME	0x00000080
@@ -136,10 +145,15 @@ add_rule(scmp_filter_ctx ctx, const struct rule *r, char *err,
 	/* __NR_SCMP_ERROR, or a pseudo number: not on this architecture */
 	if (nr < 0)
 		return 0;
-#ifdef SANDBOX_DEBUG
-	action = SCMP_ACT_TRAP;
-#else
 	action = SCMP_ACT_ERRNO((uint32_t)r->err);
+#ifdef SANDBOX_DEBUG
+	/*
+	 * ENOSYS rules are not denials but "use the old call" (glibc's
+	 * pthread_create tries clone3 first): trapping them would kill every
+	 * threaded program.  The calls they fall back to trap.
+	 */
+	if (r->err != ENOSYS)
+		action = SCMP_ACT_TRAP;
 #endif
 	memset(&cmp, 0, sizeof(cmp));
 	cmp.arg = r->arg;
@@ -212,12 +226,7 @@ build(enum sb_role role, char *err, size_t errlen)
 		sb_err(err, errlen, -rc, "seccomp nnp attribute");
 		goto fail;
 	}
-#ifdef SANDBOX_DEBUG
-	if ((rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1)) < 0) {
-		sb_err(err, errlen, -rc, "seccomp log attribute");
-		goto fail;
-	}
-#endif
+	/* Logging (debug build) is a load flag: see sb_seccomp_load(). */
 	if (add_table(ctx, common_rules,
 	    sizeof(common_rules) / sizeof(common_rules[0]), err, errlen) == -1)
 		goto fail;
@@ -304,7 +313,13 @@ sb_seccomp_load(const struct sb_filter *f)
 
 	prog.len = f->len;
 	prog.filter = f->prog;
-	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	/*
+	 * The exported program does not carry libseccomp's CTL_LOG
+	 * attribute: ask the kernel to log the debug build's traps here
+	 * (audit type 1326, in the kernel log or auditd's).
+	 */
+	return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	    SB_SECCOMP_LOAD_FLAGS, &prog);
 }
 
 /* Compile and install in the calling thread (e.g. hubd's network side). */

@@ -106,7 +106,8 @@ def workdir():
 # reserved uid range, so that "processes of uid X" means this test's.
 UID_MIN = 0x70000000
 SLOTS = ["cli.py", "functional.py", "jupyter.py", "escape.py",
-         "resources.py", "lifecycle.py", "isolation.py"]
+         "resources.py", "lifecycle.py", "isolation.py", "pid1.py",
+         "debug.py", "mounts.py"]
 
 
 def pick_uids(n):
