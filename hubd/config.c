@@ -486,12 +486,15 @@ read_line(char *buf, int size, void *arg)
 			return NULL;
 		nl = strchr(p->str, '\n');
 		n = nl != NULL ? (size_t)(nl - p->str + 1) : strlen(p->str);
-		if (n > (size_t)size - 1) {
+		/* The same limit as fgets below: size - 2 characters and
+		 * the line end. */
+		if (n - (nl != NULL) > (size_t)size - 2) {
 			memcpy(buf, p->str, (size_t)size - 1);
 			buf[size - 1] = '\0';
-			p->long_line = 1;
 			p->str += n;
 			p->line++;
+			p->long_line = 1;
+			seterr(p, "line is longer than %d characters", size - 2);
 			return buf;
 		}
 		memcpy(buf, p->str, n);

@@ -189,8 +189,10 @@ form_get(const char *body, size_t len, const char *name, char *out,
 		if (strcmp(key, name) != 0)
 			continue;
 		if (eq == NULL) {
+			if (size == 0)
+				return -1;
 			out[0] = '\0';
-			return size > 0 ? 0 : -1;
+			return 0;
 		}
 		if (url_decode(eq + 1, plen - klen - 1, out, size, 1) == -1)
 			return -1;

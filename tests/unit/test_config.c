@@ -58,6 +58,10 @@ static const struct {
 	  "tls_key is not" },
 	{ "[hub]\ntls_cert = /etc/hostname\ntls_key = /etc/hostname\n",
 	  "t.conf:2: [hub] tls_cert: /etc/hostname is not a PEM file" },
+	{ "[hub]\ndata_dir = /aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n",
+	  "t.conf:2: line is longer than 198 characters" },
 	{ "[hub]\nweb_dir = /x\n[login]\nuser_failures = 0\n",
 	  "t.conf:4: [login] user_failures: 0 is out of range (1 to 1000)" },
 };

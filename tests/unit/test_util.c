@@ -99,6 +99,8 @@ forms(void)
 	is_int(form_get("a=1", 2, "a", v, sizeof(v)), 0,
 	    "length bounds the body");
 	is_str(v, "", "nothing read past the length");
+	is_int(form_get("flag", 4, "flag", v, 0), -1,
+	    "no room at all: refused, nothing written");
 	is_int(url_decode("a+b", 3, v, sizeof(v), 0), 3, "plus kept in paths");
 	is_str(v, "a+b", "plus kept");
 }
