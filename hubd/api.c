@@ -23,10 +23,46 @@ time_json(time_t t)
 	return format_time(t, s, sizeof(s)) == 0 ? json_string(s) : json_null();
 }
 
+static const char *
+pending_of(enum server_state st)
+{
+	return st == SRV_QUEUED || st == SRV_STARTING ? "spawn" :
+	    st == SRV_STOPPING ? "stop" : NULL;
+}
+
+/* JupyterHub's server model, and its place in the hub's queue. */
+static json_t *
+server_json(const char *name, const struct server_row *r, unsigned place)
+{
+	char	 url[64];
+
+	snprintf(url, sizeof(url), "/user/%s/", name);
+	return json_pack("{s:s, s:b, s:s?, s:s, s:s, s:o, s:o, s:o, s:i, s:s, "
+	    "s:I, s:i}",
+	    "name", "",
+	    "ready", r->state == SRV_RUNNING,
+	    "pending", pending_of(r->state),
+	    "url", url,
+	    "state", server_state_name(r->state),
+	    "started", time_json(r->started ? r->started : r->requested),
+	    "last_activity", time_json(r->last_activity),
+	    "stopped", time_json(r->stopped),
+	    "queue_place", (int)place,
+	    "message", r->message,
+	    "oom_kills", (json_int_t)r->oom_kills,
+	    "exit_status", r->exit_status);
+}
+
 static json_t *
 user_json(const struct user *u)
 {
-	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:b, s:b, s:o, s:o, s:o, "
+	struct server_row r;
+	unsigned place = 0;
+	json_t	*j, *servers;
+	char	 url[64];
+	int	 known = server_get(u->name, &r, &place) == 0;
+
+	j = json_pack("{s:s, s:s, s:s, s:b, s:s, s:b, s:b, s:o, s:o, s:o, "
 	    "s:[], s:n, s:{}, s:n}",
 	    "kind", "user",
 	    "name", u->name,
@@ -42,6 +78,21 @@ user_json(const struct user *u)
 	    "server",
 	    "servers",
 	    "pending");
+	if (j == NULL || !known)
+		return j;
+	snprintf(url, sizeof(url), "/user/%s/", u->name);
+	if (r.state == SRV_RUNNING)
+		json_object_set_new(j, "server", json_string(url));
+	if (pending_of(r.state) != NULL)
+		json_object_set_new(j, "pending",
+		    json_string(pending_of(r.state)));
+	if (r.state != SRV_STOPPED && r.state != SRV_FAILED &&
+	    (servers = json_object_get(j, "servers")) != NULL)
+		json_object_set_new(servers, "", server_json(u->name, &r, place));
+	if (r.last_activity > u->last_login)
+		json_object_set_new(j, "last_activity",
+		    time_json(r.last_activity));
+	return j;
 }
 
 static json_t *
@@ -509,6 +560,150 @@ done:
 	return r;
 }
 
+struct progress {
+	char		 user[USERNAME_MAX + 1];
+	unsigned	 seq;
+	int		 done;
+	time_t		 end;
+};
+
+/* The event stream of a start, in JupyterHub's shape; the reader may
+ * block (a thread per connection). */
+static ssize_t
+progress_read(void *arg, uint64_t pos, char *buf, size_t max)
+{
+	struct progress *p = arg;
+	struct server_event ev;
+	char	 url[64], *js;
+	json_t	*j;
+	int	 r, n;
+
+	if (p->done || time(NULL) > p->end)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	r = server_next_event(p->user, &p->seq, &ev, 15000);
+	if (r == 0)
+		return snprintf(buf, max, ": waiting\n\n");
+	if (r == -1) {
+		p->done = 1;
+		return snprintf(buf, max, "data: {\"progress\": 100, "
+		    "\"failed\": true, \"message\": \"No server is "
+		    "starting.\"}\n\n");
+	}
+	snprintf(url, sizeof(url), "/user/%s/", p->user);
+	j = json_pack("{s:i, s:s, s:b, s:b}", "progress", ev.progress,
+	    "message", ev.message, "ready", ev.ready, "failed", ev.failed);
+	if (j != NULL && ev.ready)
+		json_object_set_new(j, "url", json_string(url));
+	js = j != NULL ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (js == NULL)
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	n = snprintf(buf, max, "data: %s\n\n", js);
+	free(js);
+	if (ev.ready || ev.failed)
+		p->done = 1;
+	return n < 0 || (size_t)n >= max ? MHD_CONTENT_READER_END_WITH_ERROR :
+	    n;
+}
+
+static enum MHD_Result
+server_progress(struct request *rq, const struct user *u)
+{
+	struct MHD_Response *resp;
+	struct progress *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return MHD_NO;
+	snprintf(p->user, sizeof(p->user), "%s", u->name);
+	p->end = time(NULL) + rq->cf->server_start_timeout + 600;
+	resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096,
+	    progress_read, p, free);
+	if (resp == NULL) {
+		free(p);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/event-stream");
+	MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+	return http_queue(rq, 200, resp);
+}
+
+static enum MHD_Result
+server_path(struct request *rq, struct user *u, const char *rest)
+{
+	struct server_row r;
+	unsigned place = 0;
+	char	 err[256];
+	int	 c;
+
+	if (strcmp(rest, "/progress") == 0) {
+		if (strcmp(rq->method, "GET") != 0)
+			return http_json_error(rq, 405, "only GET here");
+		return server_progress(rq, u);
+	}
+	if (*rest != '\0')
+		return http_json_error(rq, 404, "no such API path");
+	if (u->disabled)
+		return http_json_error(rq, 403, "%s is disabled", u->name);
+	if (strcmp(rq->method, "POST") == 0) {
+		c = server_start(u, err, sizeof(err));
+		if (c == -1)
+			return http_json_error(rq, 409, "%s", err);
+		if (c == 0)
+			(void)store_audit(rq->st, rq->user.name, "server.start",
+			    u->name, NULL, rq->addr);
+		(void)server_get(u->name, &r, &place);
+		return http_json(rq, c == 1 ? 201 : 202,
+		    server_json(u->name, &r, place));
+	}
+	if (strcmp(rq->method, "DELETE") == 0) {
+		c = server_stop(u->name, "asked", err, sizeof(err));
+		if (c == -1)
+			return http_json_error(rq, 500, "%s", err);
+		if (c == 1)
+			return http_queue(rq, 204, http_response(
+			    &(struct buf){ 0 }, "application/json"));
+		(void)store_audit(rq->st, rq->user.name, "server.stop", u->name,
+		    NULL, rq->addr);
+		return http_json(rq, 202, json_pack("{s:s}", "status",
+		    "stopping"));
+	}
+	return http_json_error(rq, 405, "%s is not allowed here; allowed: "
+	    "POST, DELETE", rq->method);
+}
+
+/* JupyterHub's activity report: {"last_activity": ISO 8601}. */
+static enum MHD_Result
+activity(struct request *rq, struct user *u)
+{
+	static const char *const known[] = { "last_activity", "servers",
+	    NULL };
+	enum MHD_Result r = MHD_NO;
+	const char *when;
+	struct tm tm;
+	json_t	*j;
+	time_t	 t;
+
+	if (strcmp(rq->method, "POST") != 0)
+		return http_json_error(rq, 405, "only POST here");
+	if ((j = body_object(rq, 1, known, &r)) == NULL)
+		return r;
+	if (field_string(rq, j, "last_activity", &when, &r) == -1)
+		goto done;
+	memset(&tm, 0, sizeof(tm));
+	if (when == NULL || strptime(when, "%Y-%m-%dT%H:%M:%S", &tm) == NULL) {
+		r = http_json_error(rq, 400, "'last_activity' must be an ISO "
+		    "8601 time like 2026-01-31T12:00:00Z");
+		goto done;
+	}
+	t = timegm(&tm);
+	server_activity(u->name, t);
+	r = http_json(rq, 200, json_pack("{s:s}", "status", "ok"));
+done:
+	json_decref(j);
+	return r;
+}
+
 /* /hub/api/users/NAME[/...] */
 static enum MHD_Result
 user_path(struct request *rq, const char *p)
@@ -556,6 +751,10 @@ user_path(struct request *rq, const char *p)
 		return http_json_error(rq, 404, "no such user: %s", name);
 	if (strncmp(slash, "/tokens", 7) == 0)
 		return tokens(rq, &u, slash + 7);
+	if (strncmp(slash, "/server", 7) == 0)
+		return server_path(rq, &u, slash + 7);
+	if (strcmp(slash, "/activity") == 0)
+		return activity(rq, &u);
 	return http_json_error(rq, 404, "no such API path");
 }
 
@@ -564,6 +763,7 @@ api_route(struct request *rq)
 {
 	const char *p = rq->path + 8;	/* after /hub/api */
 	const char *x;
+	char	 xq[XSRF_HEX + 8];
 	int	 t;
 
 	if (strcmp(p, "") == 0 || strcmp(p, "/") == 0) {
@@ -580,6 +780,9 @@ api_route(struct request *rq)
 			return http_json_error(rq, 403, "missing credentials: "
 			    "send 'Authorization: token T' or log in");
 		x = http_header(rq, XSRF_HEADER);
+		if (x == NULL && strcmp(rq->method, "GET") == 0 &&
+		    http_query(rq, "_xsrf", xq, sizeof(xq)) == 0)
+			x = xq;	/* EventSource cannot send headers */
 		if (!http_xsrf_ok(rq, x)) {
 			rq->authed = 0;
 			return http_json_error(rq, 403, "XSRF check failed: "

@@ -62,6 +62,9 @@ static const struct key keys[] = {
 	  "the spawner (when started as root)." },
 	{ "hub", "spawner", K_PATH, OFF(spawner), HUBD_SPAWNER_PATH, 0, 0,
 	  "The privileged helper program." },
+	{ "hub", "seccomp", K_BOOL, OFF(seccomp), "yes", 0, 0,
+	  "hubd filters its own system calls once it serves the network.\n"
+	  "Only turn this off to run hubd under valgrind." },
 	{ "hub", "log_level", K_LOGLEVEL, OFF(log_level), "info", 0, 0,
 	  "warning, info or debug.  Reloaded on SIGHUP." },
 	{ "hub", "tls_cert", K_PATH, OFF(tls_cert), NULL, 0, 0,
@@ -78,10 +81,10 @@ static const struct key keys[] = {
 	{ "session", "idle_timeout", K_DURATION, OFF(session_idle), "24h",
 	  60, 366 * 86400,
 	  "A login unused for this long ends.  SIGHUP." },
-	{ "http", "max_connections", K_UINT, OFF(max_connections), "512",
-	  8, 16384, "Open connections at most (one thread each)." },
+	{ "http", "max_connections", K_UINT, OFF(max_connections), "4096",
+	  8, 65536, "Open connections at most, websockets included." },
 	{ "http", "max_connections_per_ip", K_UINT,
-	  OFF(max_connections_per_ip), "256", 1, 16384,
+	  OFF(max_connections_per_ip), "1024", 1, 65536,
 	  "Open connections per client address: generous, since a class\n"
 	  "often shares one NAT address." },
 	{ "http", "connection_timeout", K_DURATION, OFF(connection_timeout),

@@ -13,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <unistd.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -131,6 +133,9 @@ on_completed(void *arg, struct MHD_Connection *conn, void **con_cls,
 		    rq->addr, (double)(t1.tv_sec - rq->t0.tv_sec) * 1e3 +
 		    (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e6);
 	}
+	proxy_free(rq->px);
+	if (rq->held != NULL)
+		MHD_destroy_response(rq->held);
 	pool_put(rq->st);
 	gen_put(rq->gen);
 	for (i = 0; i < rq->ncookies; i++)
@@ -378,6 +383,12 @@ http_queue(struct request *rq, int status, struct MHD_Response *resp)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE,
 		    rq->cookies[i]);
 	rq->status = status;
+	if (rq->hold) {
+		/* The body is still coming: answering now would make MHD
+		 * close before the client reads it.  Kept for the last call. */
+		rq->held = resp;
+		return MHD_YES;
+	}
 	r = MHD_queue_response(rq->conn, (unsigned)status, resp);
 	MHD_destroy_response(resp);
 	return r;
@@ -529,6 +540,128 @@ http_fail(struct request *rq, int status, const char *message)
 	return http_error_page(rq, status, message);
 }
 
+/* The response head of a student's server, copied for the browser:
+ * no hop-by-hop headers, no cookie for outside the server's prefix. */
+static void
+copy_response_headers(struct request *rq, struct MHD_Response *resp)
+{
+	const char *name, *value;
+	char	 prefix[64];
+	int	 i;
+
+	snprintf(prefix, sizeof(prefix), "/user/%s/", rq->owner);
+	for (i = 0; i < proxy_nheaders(rq->px); i++) {
+		name = proxy_header(rq->px, i, &value);
+		if (strcasecmp(name, "Connection") == 0 ||
+		    strcasecmp(name, "Keep-Alive") == 0 ||
+		    strcasecmp(name, "Transfer-Encoding") == 0 ||
+		    strcasecmp(name, "Content-Length") == 0 ||
+		    strcasecmp(name, "Upgrade") == 0 ||
+		    strcasecmp(name, "Trailer") == 0 ||
+		    strcasecmp(name, "TE") == 0 ||
+		    strncasecmp(name, "Proxy-", 6) == 0)
+			continue;
+		if (strcasecmp(name, "Set-Cookie") == 0 &&
+		    !set_cookie_ok(value, prefix))
+			continue;
+		MHD_add_response_header(resp, name, value);
+	}
+	if (rq->view_other)
+		/* The owner's pages, seen by someone else (an admin): their
+		 * scripts run in an opaque origin, without the viewer's
+		 * cookies, so they cannot act as the viewer. */
+		MHD_add_response_header(resp, "Content-Security-Policy",
+		    "sandbox allow-scripts allow-forms allow-popups "
+		    "allow-downloads allow-modals");
+}
+
+static void
+on_upgrade(void *arg, struct MHD_Connection *conn, void *con_cls,
+    const char *extra_in, size_t extra_len, MHD_socket sock,
+    struct MHD_UpgradeResponseHandle *urh)
+{
+	struct request *rq = arg;
+	const char *surplus;
+	size_t	 slen;
+	int	 bfd;
+
+	surplus = proxy_surplus(rq->px, &slen);
+	bfd = proxy_take_fd(rq->px);
+	if (relay_add(rq->owner, sock, extra_in, extra_len, bfd, surplus, slen,
+	    urh) == -1) {
+		log_warnx("websocket of %s: cannot relay it", rq->owner);
+		close(bfd);
+		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+	}
+}
+
+static enum MHD_Result
+proxy_respond(struct request *rq)
+{
+	struct MHD_Response *resp;
+	const char *name, *value;
+	long long len;
+	int	 i, status = proxy_status(rq->px);
+
+	if (rq->upgrade && status == 101) {
+		resp = MHD_create_response_for_upgrade(on_upgrade, rq);
+		if (resp == NULL)
+			return MHD_NO;
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE,
+		    "websocket");
+		for (i = 0; i < proxy_nheaders(rq->px); i++) {
+			name = proxy_header(rq->px, i, &value);
+			if (strncasecmp(name, "Sec-WebSocket-", 14) == 0)
+				MHD_add_response_header(resp, name, value);
+		}
+	} else {
+		len = rq->upgrade ? 0 : proxy_length(rq->px);
+		resp = MHD_create_response_from_callback(len >= 0 ?
+		    (uint64_t)len : MHD_SIZE_UNKNOWN, PROXY_BUF,
+		    rq->upgrade ? NULL : proxy_read, rq->px, NULL);
+		if (resp == NULL)
+			return MHD_NO;
+		copy_response_headers(rq, resp);
+	}
+	rq->status = status;
+	i = MHD_queue_response(rq->conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return (enum MHD_Result)i;
+}
+
+/* /user/NAME/...: set up on the first call with the head, then the body
+ * piece by piece, then the answer. */
+static enum MHD_Result
+proxied(struct request *rq, const char *upload, size_t *upload_size)
+{
+	enum MHD_Result r;
+
+	if (rq->px == NULL) {
+		rq->st = pool_get();
+		rq->hold = *upload_size != 0;	/* a refusal waits for the body */
+		r = route_user(rq);
+		rq->hold = 0;
+		pool_put(rq->st);	/* a proxied request can last long */
+		rq->st = NULL;
+		if (rq->status != 0 || rq->px == NULL) {
+			*upload_size = 0;
+			return r;
+		}
+	}
+	if (*upload_size != 0) {
+		if (!rq->px_failed && proxy_body(rq->px, upload,
+		    *upload_size) == -1)
+			rq->px_failed = 1;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (rq->px_failed || proxy_body_end(rq->px) == -1 ||
+	    proxy_read_head(rq->px) == -1)
+		return proxy_fail(rq, errno == EAGAIN || errno == EWOULDBLOCK ?
+		    504 : 502, strerror(errno));
+	return proxy_respond(rq);
+}
+
 static enum MHD_Result
 on_request(void *arg, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -546,8 +679,10 @@ on_request(void *arg, struct MHD_Connection *conn, const char *url,
 		 * connection; so only the hopeless are answered here. */
 		rq->method = method;
 		client_address(rq);
+		rq->proxied = strncmp(rq->path, "/user/", 6) == 0;
 		cl = http_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl != NULL && (len = strtoull(cl, NULL, 10)) >
+		if (!rq->proxied && cl != NULL &&
+		    (len = strtoull(cl, NULL, 10)) >
 		    rq->cf->max_body_size) {
 			rq->body_too_large = 1;
 			return http_fail(rq, MHD_HTTP_CONTENT_TOO_LARGE,
@@ -555,10 +690,21 @@ on_request(void *arg, struct MHD_Connection *conn, const char *url,
 		}
 		return MHD_YES;
 	}
+	if (rq->held != NULL && *upload_size == 0) {
+		struct MHD_Response *resp = rq->held;
+		enum MHD_Result r;
+
+		rq->held = NULL;
+		r = MHD_queue_response(conn, (unsigned)rq->status, resp);
+		MHD_destroy_response(resp);
+		return r;
+	}
 	if (rq->status != 0) {		/* answered already: drain */
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (rq->proxied)
+		return proxied(rq, upload, upload_size);
 	if (*upload_size != 0) {
 		/* A chunked body past the limit is read and dropped, so the
 		 * client is not reset before it reads the 413; past
@@ -589,13 +735,19 @@ int
 http_start(const struct config *cf, int fd, char *err, size_t errsize)
 {
 	unsigned flags = MHD_USE_THREAD_PER_CONNECTION |
-	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG;
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL | MHD_USE_ERROR_LOG |
+	    MHD_ALLOW_UPGRADE | MHD_USE_ITC;
 
 	if (cf->listen_addr.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (cf->tls_cert_pem != NULL) {
 		flags |= MHD_USE_TLS;
 		hub.tls = 1;
+	}
+	if (relay_init() == -1) {
+		snprintf(err, errsize, "cannot start the websocket relay: %s",
+		    strerror(errno));
+		return -1;
 	}
 	errno = 0;
 	hub.mhd = MHD_start_daemon(flags, 0, NULL, NULL, on_request, NULL,
@@ -626,6 +778,14 @@ http_start(const struct config *cf, int fd, char *err, size_t errsize)
 void
 http_stop(void)
 {
+	relay_stop();	/* websockets closed before libmicrohttpd stops */
+	if (hub.mhd != NULL) {
+		MHD_socket lfd = MHD_quiesce_daemon(hub.mhd);
+
+		if (lfd != MHD_INVALID_SOCKET)	/* no new connections */
+			close(lfd);
+	}
+	proxy_shutdown_all();
 	if (hub.mhd != NULL)
 		MHD_stop_daemon(hub.mhd);
 	hub.mhd = NULL;

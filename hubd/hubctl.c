@@ -4,7 +4,9 @@
  */
 #include "config.h"
 
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -36,6 +38,10 @@ usage(FILE *fp)
 	    "  user del NAME\n"
 	    "  token add NAME [--note TEXT] [--expires SECONDS]\n"
 	    "      Prints a new API token for NAME (for scripts).\n"
+	    "  server list\n"
+	    "  server start NAME [--no-wait] | server stop NAME [--no-wait]\n"
+	    "      Through the running hubd; waits until the server runs or\n"
+	    "      has stopped (at most its start timeout).\n"
 	    "\n"
 	    "User names: 1 to %d characters of a-z 0-9 _ . - starting with a\n"
 	    "letter or _.  The configuration defaults to %s.\n",
@@ -121,7 +127,7 @@ get_password(int from_stdin, char *pw, size_t size)
 }
 
 static struct store *
-open_store(const char *path)
+open_store(const char *path, struct config **cfp)
 {
 	struct config *cf;
 	struct store *st;
@@ -138,7 +144,7 @@ open_store(const char *path)
 		die("%s", err);
 	if (store_migrate(st, store_latest_version(), err, sizeof(err)) == -1)
 		die("%s: %s", db, err);
-	config_free(cf);
+	*cfp = cf;
 	return st;
 }
 
@@ -331,6 +337,114 @@ cmd_token(struct store *st, int argc, char *argv[])
 	return 0;
 }
 
+static int
+print_server(const struct server_row *r, void *arg)
+{
+	char	 started[32] = "-", active[32] = "-";
+	int	 first = (int)strcspn(r->message, "\n");
+
+	(void)format_time(r->ready ? r->ready : r->requested, started,
+	    sizeof(started));
+	(void)format_time(r->last_activity, active, sizeof(active));
+	printf("%-24s %-9s %-7d %-20s %-20s %.*s\n", r->user,
+	    server_state_name(r->state), (int)r->pid, started, active,
+	    r->state == SRV_FAILED ? (first < 60 ? first : 60) : 0, r->message);
+	return 0;
+}
+
+/* One request over the control socket; the answer line in out. */
+static int
+control(const struct config *cf, const char *request, char *out,
+    size_t size)
+{
+	struct sockaddr_un sun;
+	ssize_t	 n;
+	size_t	 got = 0;
+	int	 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (control_path(cf, sun.sun_path, sizeof(sun.sun_path)) == -1)
+		die("data_dir is too long for a socket path");
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		die("socket: %s", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		die("cannot reach hubd at %s: %s (is it running? servers are "
+		    "started by the running hub)", sun.sun_path,
+		    strerror(errno));
+	if (write(fd, request, strlen(request)) != (ssize_t)strlen(request))
+		die("cannot talk to hubd: %s", strerror(errno));
+	while (got + 1 < size && (n = read(fd, out + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	out[got] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	if (strncmp(out, "ok ", 3) == 0)
+		return 0;
+	if (strncmp(out, "error ", 6) == 0)
+		die("%s", out + 6);
+	die("hubd gave no answer");
+}
+
+static int
+cmd_server(const struct config *cf, struct store *st, int argc,
+    char *argv[])
+{
+	char	 rq[128], answer[512];
+	struct server_row r;
+	int	 wait = 1, i, start;
+	time_t	 deadline;
+
+	if (strcmp(argv[0], "list") == 0) {
+		if (argc != 1)
+			die("server list takes no names");
+		printf("%-24s %-9s %-7s %-20s %-20s %s\n", "NAME", "STATE", "PID",
+		    "STARTED", "LAST ACTIVITY", "MESSAGE");
+		return store_server_list(st, print_server, NULL) == 0 ? 0 : 1;
+	}
+	if (strcmp(argv[0], "start") != 0 && strcmp(argv[0], "stop") != 0)
+		die("unknown command: server %s (try --help)", argv[0]);
+	start = strcmp(argv[0], "start") == 0;
+	if (argc < 2 || argc > 3)
+		die("server %s needs exactly one user name", argv[0]);
+	for (i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--no-wait") != 0)
+			die("unknown option %s", argv[i]);
+		wait = 0;
+	}
+	if (!username_valid(argv[1]))
+		die("'%s' is not a valid user name", argv[1]);
+	snprintf(rq, sizeof(rq), "server %s %s\n", argv[0], argv[1]);
+	control(cf, rq, answer, sizeof(answer));
+	if (!wait) {
+		printf("%s: %s\n", argv[1], answer + 3);
+		return 0;
+	}
+	deadline = time(NULL) + cf->server_start_timeout + cf->server_stop_grace +
+	    10;
+	while (time(NULL) < deadline) {
+		if (store_server_get(st, argv[1], &r) == 0) {
+			if (start && r.state == SRV_RUNNING) {
+				printf("%s: running\n", argv[1]);
+				return 0;
+			}
+			if (r.state == SRV_FAILED)
+				die("%s: failed: %s", argv[1], r.message);
+			if (!start && r.state == SRV_STOPPED) {
+				printf("%s: stopped\n", argv[1]);
+				return 0;
+			}
+		} else if (!start)
+			break;
+		usleep(250000);
+	}
+	if (!start) {
+		printf("%s: %s\n", argv[1], answer + 3);
+		return 0;
+	}
+	die("%s: not running after %u s", argv[1], cf->server_start_timeout);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -340,6 +454,7 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = HUBD_CONFIG_PATH;
+	struct config *cf;
 	struct store *st;
 	int	 ch, r;
 
@@ -366,13 +481,17 @@ main(int argc, char *argv[])
 	log_init(LOG_LEVEL_WARN, progname);
 	if (auth_init() == -1)
 		die("cannot initialise libsodium");
-	if (strcmp(argv[0], "user") != 0 && strcmp(argv[0], "token") != 0)
+	if (strcmp(argv[0], "user") != 0 && strcmp(argv[0], "token") != 0 &&
+	    strcmp(argv[0], "server") != 0)
 		die("unknown command '%s' (try --help)", argv[0]);
-	st = open_store(path);
+	st = open_store(path, &cf);
 	if (strcmp(argv[0], "user") == 0)
 		r = cmd_user(st, argc - 1, argv + 1);
-	else
+	else if (strcmp(argv[0], "token") == 0)
 		r = cmd_token(st, argc - 1, argv + 1);
+	else
+		r = cmd_server(cf, st, argc - 1, argv + 1);
 	store_close(st);
+	config_free(cf);
 	return r;
 }

@@ -50,6 +50,16 @@
 #define STORE_BUSY_MS		5000
 
 #define HTTP_THREAD_STACK	(256u * 1024)
+
+/* The proxy and the websocket relay. */
+#define PROXY_HEAD_MAX		(32u * 1024)	/* a server's response head */
+#define PROXY_HEADERS_MAX	64
+#define PROXY_BUF		(32u * 1024)	/* bytes read at once */
+#define PROXY_TIMEOUT		300		/* s without a byte: 504 */
+#define RELAY_BUF		(16u * 1024)	/* per direction */
+#define RELAY_LINGER		5		/* s after one side closed */
+#define RELAY_IDLE		900		/* s without a byte (pings are 30 s) */
+#define RELAY_LIFE		(24 * 3600)	/* s at most */
 #define HTTP_DRAIN_MAX		(64u * 1024 * 1024)	/* dropped body, then 413 */
 
 enum role {
@@ -80,6 +90,7 @@ struct config {
 	char		*web_dir;
 	char		*user;		/* to run as after start */
 	char		*spawner;	/* path of hubd-spawner */
+	int		 seccomp;	/* filter hubd's own system calls */
 	enum log_level	 log_level;
 	char		*tls_cert;	/* paths */
 	char		*tls_key;
@@ -161,6 +172,8 @@ char		*html_escape(const char *);	/* caller frees */
 int		 str_copy(char *, const char *, size_t);
 int		 ct_equal(const char *, const char *);
 int		 xsrf_check(const char *, const char *);
+int		 set_cookie_ok(const char *, const char *);
+int		 user_path_ok(const char *);
 int		 format_time(time_t, char *, size_t);
 
 /* auth.c: secrets, password hashes, throttling */
@@ -211,8 +224,38 @@ struct api_token {
 	time_t		 last_used;
 };
 
+enum server_state {
+	SRV_STOPPED = 0,
+	SRV_QUEUED,
+	SRV_STARTING,
+	SRV_RUNNING,
+	SRV_STOPPING,
+	SRV_FAILED,
+};
+
+#define SERVER_PATH_MAX		256
+#define SERVER_MESSAGE_MAX	2048
+
+/* A student's server as the database keeps it. */
+struct server_row {
+	int64_t		 user_id;
+	char		 user[USERNAME_MAX + 1];
+	enum server_state state;
+	uid_t		 uid;
+	pid_t		 pid;
+	uint64_t	 starttime;
+	char		 cgroup[64];
+	char		 socket[SERVER_PATH_MAX];
+	char		 token[SECRET_HEX + 1];
+	time_t		 requested, started, ready, last_activity, stopped;
+	int		 exit_status;	/* wait status; -1: none or unknown */
+	unsigned	 oom_kills;
+	char		 message[SERVER_MESSAGE_MAX];
+};
+
 struct store;
 typedef int (*store_user_cb)(const struct user *, void *);
+typedef int (*store_server_cb)(const struct server_row *, void *);
 typedef int (*store_token_cb)(const struct api_token *, void *);
 
 #define STORE_NOT_FOUND	1	/* a get found nothing; -1 is an error */
@@ -252,11 +295,18 @@ int		 store_token_touch(struct store *, int64_t, time_t);
 int		 store_token_list(struct store *, int64_t, store_token_cb,
 		    void *);
 int		 store_token_delete(struct store *, int64_t, int64_t);
+const char	*server_state_name(enum server_state);
+int		 store_server_get(struct store *, const char *,
+		    struct server_row *);
+int		 store_server_put(struct store *, const struct server_row *);
+int		 store_server_list(struct store *, store_server_cb, void *);
+int		 store_server_activity(struct store *, int64_t, time_t);
 int		 store_audit(struct store *, const char *, const char *,
 		    const char *, const char *, const char *);
 
 /* Shared paths below data_dir. */
 #define DB_FILE		"hubd.sqlite"
+#define CONTROL_SOCKET	"control.sock"
 
 /* pool.c */
 int		 pool_init(const char *, char *, size_t);
@@ -366,6 +416,15 @@ struct request {
 	char		*cookies[4];	/* Set-Cookie values to send */
 	int		 ncookies;
 	char		 retry_after[16];
+	/* the proxy (/user/NAME/...) */
+	int		 proxied;
+	int		 upgrade;	/* a websocket */
+	int		 view_other;	/* the viewer is not the owner */
+	char		 owner[USERNAME_MAX + 1];
+	int		 px_failed;
+	int		 hold;		/* keep the answer until the body is in */
+	struct MHD_Response *held;
+	struct proxy	*px;
 	struct timespec	 t0;
 	int		 status;	/* queued, for the log */
 };
@@ -406,9 +465,71 @@ pid_t		 privsep_spawner_pid(void);
 void		 privsep_stop(void);
 int		 spawner_auth(const char *, const char *, uid_t *, char *,
 		    size_t);
+int		 spawner_call(void *, int, void *, int, char *, size_t);
+
+/* server.c: students' servers as hubd sees them */
+#define SERVER_EVENTS_MAX	16
+
+struct server_event {
+	unsigned	 seq;
+	int		 progress;	/* 0-100 */
+	int		 ready;
+	int		 failed;
+	char		 message[512];
+};
+
+struct sp_exited;
+int		 server_open(const char *, char *, size_t);
+int		 server_init(unsigned, char *, size_t);
+void		 server_shutdown(void);
+int		 server_start(const struct user *, char *, size_t);
+int		 server_stop(const char *, const char *, char *, size_t);
+int		 server_get(const char *, struct server_row *, unsigned *);
+int		 server_next_event(const char *, unsigned *,
+		    struct server_event *, int);
+void		 server_activity(const char *, time_t);
+void		 server_on_exited(const struct sp_exited *);
+
+/* control.c: hubctl's way to the running hubd */
+int		 control_path(const struct config *, char *, size_t);
+int		 control_listen(const struct config *, char *, size_t);
+int		 control_start(void);
+void		 control_stop(void);
+
+/* backend.c: a student's server over its unix socket */
+int		 backend_connect(const char *, uid_t, char *, size_t);
+int		 backend_probe(const char *, uid_t, const char *, char *,
+		    size_t);
+
+/* proxy.c: a request relayed to a student's server */
+struct proxy;
+int		 proxy_open(struct request *, const struct server_row *,
+		    struct proxy **);
+int		 proxy_body(struct proxy *, const char *, size_t);
+int		 proxy_body_end(struct proxy *);
+int		 proxy_read_head(struct proxy *);
+int		 proxy_status(const struct proxy *);
+int		 proxy_nheaders(const struct proxy *);
+const char	*proxy_header(const struct proxy *, int, const char **);
+long long	 proxy_length(const struct proxy *);
+int		 proxy_fd(const struct proxy *);
+int		 proxy_take_fd(struct proxy *);
+const char	*proxy_surplus(const struct proxy *, size_t *);
+ssize_t		 proxy_read(void *, uint64_t, char *, size_t);
+void		 proxy_free(struct proxy *);
+void		 proxy_shutdown_all(void);
+
+/* relay.c: websockets, both ways, one epoll thread */
+int		 relay_init(void);
+int		 relay_add(const char *, int, const char *, size_t, int,
+		    const char *, size_t, struct MHD_UpgradeResponseHandle *);
+void		 relay_stop(void);
+unsigned	 relay_count(void);
 
 /* pages.c */
 enum MHD_Result	 route(struct request *);
+enum MHD_Result	 route_user(struct request *);
+enum MHD_Result	 proxy_fail(struct request *, int, const char *);
 
 /* api.c */
 enum MHD_Result	 api_route(struct request *);

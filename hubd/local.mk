@@ -6,12 +6,17 @@ hubd_libhub_a_SOURCES = \
 	hubd/accounts.c \
 	hubd/api.c \
 	hubd/auth.c \
+	hubd/backend.c \
 	hubd/config.c \
+	hubd/control.c \
 	hubd/http.c \
 	hubd/log.c \
 	hubd/pages.c \
 	hubd/pool.c \
 	hubd/privsep.c \
+	hubd/proxy.c \
+	hubd/relay.c \
+	hubd/server.c \
 	hubd/store.c \
 	hubd/util.c \
 	hubd/web.c \
@@ -20,7 +25,7 @@ hubd_libhub_a_SOURCES = \
 hubd_libhub_a_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(SQLITE_CFLAGS) \
 	$(SODIUM_CFLAGS) $(JANSSON_CFLAGS) $(INIH_CFLAGS) $(GNUTLS_CFLAGS)
 
-HUB_LIBS = hubd/libhub.a sandbox/libsandbox.a $(SECCOMP_LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(SODIUM_LIBS) \
+HUB_LIBS = hubd/libhub.a sandbox/libsandbox.a $(SECCOMP_LIBS) $(HTTP_PARSER_LIBS) $(MHD_LIBS) $(SQLITE_LIBS) $(SODIUM_LIBS) \
 	$(JANSSON_LIBS) $(INIH_LIBS) $(GNUTLS_LIBS) $(PTHREAD_LIBS)
 HUB_CFLAGS = $(hubd_libhub_a_CFLAGS)
 

@@ -17,6 +17,7 @@
 #include <microhttpd.h>
 
 #include "hubd.h"
+#include "sandbox/sandbox.h"
 
 static void
 usage(FILE *fp)
@@ -156,7 +157,7 @@ main(int argc, char *argv[])
 	const char *path = HUBD_CONFIG_PATH;
 	struct config *cf;
 	struct web *w;
-	char	 err[1024], url[128];
+	char	 err[1024], url[128], db[4096];
 	sigset_t set;
 	int	 ch, check = 0, sig, fd, status_code = 0;
 	struct timespec tick = { 60, 0 };
@@ -224,14 +225,29 @@ main(int argc, char *argv[])
 	 * spawner.  Then hubd becomes its own user for good. */
 	if (open_database(cf, url, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	snprintf(db, sizeof(db), "%s/%s", cf->data_dir, DB_FILE);
+	if (server_open(db, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if ((fd = privsep_listen(cf, err, sizeof(err))) == -1 ||
+	    control_listen(cf, err, sizeof(err)) == -1 ||
 	    privsep_spawner_start(cf, err, sizeof(err)) == -1 ||
 	    privsep_drop(cf, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	/* From here on hubd parses the network: its own seccomp table,
+	 * inherited by every thread started below. */
+	if (!cf->seccomp)
+		log_warnx("[hub] seccomp = no: hubd runs without its system "
+		    "call filter");
+	else if (sb_seccomp_apply(SB_ROLE_HUBNET, err, sizeof(err)) == -1)
+		fatalx("seccomp: %s", err);
 	if (privsep_reader_start() == -1)
 		fatalx("cannot start the spawner reader thread");
 	if (gen_install(cf, w) == -1)
 		fatalx("out of memory");
+	if (server_init(cf->server_spawns, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (control_start() == -1)
+		fatalx("cannot start the control thread");
 	if (http_start(cf, fd, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (MHD_get_version() != NULL && cf->tls_cert_pem != NULL &&
@@ -269,6 +285,8 @@ main(int argc, char *argv[])
 		break;
 	}
 	http_stop();
+	control_stop();
+	server_shutdown();	/* the students' servers go on running */
 	privsep_stop();
 	pool_free();
 	gen_put(hub.gen);	/* the threads are gone */

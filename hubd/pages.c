@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <jansson.h>
 #include <microhttpd.h>
@@ -276,22 +277,140 @@ logout(struct request *rq)
 	return http_redirect(rq, 302, "/hub/login");
 }
 
+static const char *
+state_text(const struct server_row *r, unsigned place, char *buf,
+    size_t size)
+{
+	switch (r->state) {
+	case SRV_QUEUED:
+		snprintf(buf, size, "Waiting to start (%u ahead of you).", place);
+		break;
+	case SRV_STARTING:
+		snprintf(buf, size, "Starting.");
+		break;
+	case SRV_RUNNING:
+		snprintf(buf, size, "Running.");
+		break;
+	case SRV_STOPPING:
+		snprintf(buf, size, "Stopping.");
+		break;
+	case SRV_FAILED:
+		snprintf(buf, size, "Your server stopped or could not start.");
+		break;
+	default:
+		snprintf(buf, size, "Not running. Your files stay in your "
+		    "home while it is stopped.");
+		break;
+	}
+	return buf;
+}
+
 static enum MHD_Result
 home(struct request *rq)
 {
-	char	 created[32] = "";
-	struct var v[] = {
-		{ "name", rq->user.name },
-		{ "role", role_name(rq->user.role) },
-		{ "created", created },
-		{ "xsrf", http_xsrf(rq) },
-		{ NULL, NULL },
-	};
+	char	 created[32] = "", text[128];
+	struct server_row r;
+	unsigned place = 0;
+	int	 pending, running, stopped;
 	struct tm tm;
 
+	memset(&r, 0, sizeof(r));
+	if (server_get(rq->user.name, &r, &place) == -1)
+		r.state = SRV_STOPPED;
+	pending = r.state == SRV_QUEUED || r.state == SRV_STARTING;
+	running = r.state == SRV_RUNNING;
+	stopped = r.state == SRV_STOPPED || r.state == SRV_FAILED;
 	if (gmtime_r(&rq->user.created, &tm) != NULL)
 		strftime(created, sizeof(created), "%d %B %Y", &tm);
-	return http_page(rq, 200, "Home", "home.html", v);
+	{
+		struct var v[] = {
+			{ "name", rq->user.name },
+			{ "role", role_name(rq->user.role) },
+			{ "created", created },
+			{ "xsrf", http_xsrf(rq) },
+			{ "state", server_state_name(r.state) },
+			{ "state_text", state_text(&r, place, text,
+			    sizeof(text)) },
+			{ "message", r.state == SRV_FAILED ? r.message : "" },
+			{ "message_hidden", r.state == SRV_FAILED ? "" :
+			    "hidden" },
+			{ "open_hidden", running ? "" : "hidden" },
+			{ "pending_hidden", pending ? "" : "hidden" },
+			{ "start_hidden", stopped ? "" : "hidden" },
+			{ "stop_hidden", running || pending ? "" : "hidden" },
+			{ NULL, NULL },
+		};
+
+		return http_page(rq, 200, "Home", "home.html", v);
+	}
+}
+
+/* The spawn page: progress of the start (events by JavaScript, or a
+ * reload every few seconds without it). */
+static enum MHD_Result
+spawn_pending(struct request *rq, const char *name)
+{
+	struct server_row r;
+	struct server_event ev;
+	unsigned place = 0, seq = 0;
+	char	 progress[8], text[128], msg[512];
+
+	if (strcmp(name, rq->user.name) != 0 && rq->user.role != ROLE_ADMIN)
+		return http_error_page(rq, 403, "This is not your server.");
+	if (server_get(name, &r, &place) == -1)
+		return http_redirect(rq, 302, "/hub/home");
+	snprintf(msg, sizeof(msg), "%s", state_text(&r, place, text,
+	    sizeof(text)));
+	snprintf(progress, sizeof(progress), "%d", r.state == SRV_RUNNING ?
+	    100 : r.state == SRV_STARTING ? 40 : 0);
+	while (server_next_event(name, &seq, &ev, 0) == 1) {
+		snprintf(progress, sizeof(progress), "%d", ev.progress);
+		snprintf(msg, sizeof(msg), "%s", ev.message);
+	}
+	{
+		struct var v[] = {
+			{ "name", name },
+			{ "xsrf", http_xsrf(rq) },
+			{ "progress", progress },
+			{ "message", msg },
+			{ "log", r.state == SRV_FAILED ? r.message : "" },
+			{ "log_hidden", r.state == SRV_FAILED ? "" : "hidden" },
+			{ "open_hidden", r.state == SRV_RUNNING ? "" : "hidden" },
+			{ NULL, NULL },
+		};
+
+		return http_page(rq, 200, "Starting your server", "spawn.html",
+		    v);
+	}
+}
+
+/* POST /hub/spawn and /hub/stop: the buttons of the home page. */
+static enum MHD_Result
+server_button(struct request *rq, int start)
+{
+	char	 xsrf[XSRF_HEX + 8] = "", err[256], loc[64];
+	int	 r;
+
+	if (http_form(rq, "_xsrf", xsrf, sizeof(xsrf)) != 0 ||
+	    !http_xsrf_ok(rq, xsrf))
+		return http_error_page(rq, 403, "This form has expired. Go back, "
+		    "reload the page and try again.");
+	if (start) {
+		r = server_start(&rq->user, err, sizeof(err));
+		if (r == -1)
+			return http_error_page(rq, 409, err);
+		if (r == 0)
+			(void)store_audit(rq->st, rq->user.name, "server.start",
+			    rq->user.name, NULL, rq->addr);
+		snprintf(loc, sizeof(loc), r == 1 ? "/user/%s/" :
+		    "/hub/spawn-pending/%s", rq->user.name);
+		return http_redirect(rq, 303, loc);
+	}
+	if (server_stop(rq->user.name, "asked", err, sizeof(err)) == -1)
+		return http_error_page(rq, 500, err);
+	(void)store_audit(rq->st, rq->user.name, "server.stop", rq->user.name,
+	    NULL, rq->addr);
+	return http_redirect(rq, 303, "/hub/home");
 }
 
 static enum MHD_Result
@@ -442,6 +561,113 @@ need_login(struct request *rq, enum MHD_Result *r, int allow_expired)
 	return 1;
 }
 
+/* The proxy's answers when it cannot relay: JSON for API paths (the
+ * notebook's own scripts), a page for people. */
+enum MHD_Result
+proxy_fail(struct request *rq, int status, const char *why)
+{
+	char	 api[64];
+
+	snprintf(api, sizeof(api), "/user/%s/api/", rq->owner);
+	if (why != NULL)
+		log_warnx("proxy %s %s: %d (%s)", rq->method, rq->path, status,
+		    why);
+	if (strncmp(rq->path, api, strlen(api)) == 0 || rq->upgrade)
+		return http_json_error(rq, status, "%s", status == 504 ?
+		    "the server did not answer in time" : status == 503 ?
+		    "the server is not running" : status == 502 ?
+		    "the server is not answering" : why != NULL ? why :
+		    "refused");
+	return http_error_page(rq, status, status == 504 ? "Your server did "
+	    "not answer in time. It may be busy; try again, or stop and "
+	    "start it from the hub's home page." : status == 502 ? "Your "
+	    "server is not answering. Start it again from the hub's home "
+	    "page." : status == 503 ? "This server is not running." :
+	    why != NULL ? why : "Refused.");
+}
+
+/* The hub's own origin, as browsers write it in Origin. */
+static int
+origin_ok(struct request *rq)
+{
+	const char *origin = http_header(rq, "Origin");
+	const char *host = http_header(rq, MHD_HTTP_HEADER_HOST);
+	char	 want[300];
+
+	if (origin == NULL || host == NULL)
+		return 0;
+	snprintf(want, sizeof(want), "%s://%s", hub.tls ? "https" : "http",
+	    host);
+	return strcasecmp(origin, want) == 0;
+}
+
+/*
+ * /user/NAME/...: who may go there, and to which server.  Queues the
+ * answer itself (login, 403, spawn page, 502) or opens the proxy in
+ * rq->px.
+ */
+enum MHD_Result
+route_user(struct request *rq)
+{
+	const char *p = rq->path + 6, *slash, *up;
+	struct server_row srv;
+	char	 loc[128];
+	size_t	 n;
+	int	 t, code, get = is_get(rq);
+
+	slash = strchr(p, '/');
+	n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+	if (n == 0 || n > USERNAME_MAX)
+		return http_error_page(rq, 404, "No such server.");
+	memcpy(rq->owner, p, n);
+	rq->owner[n] = '\0';
+	if (!username_valid(rq->owner) || !user_path_ok(rq->path))
+		return http_error_page(rq, 400, "This address is not allowed.");
+	up = http_header(rq, MHD_HTTP_HEADER_UPGRADE);
+	rq->upgrade = up != NULL && strcasestr(up, "websocket") != NULL;
+	if (rq->upgrade && strcmp(rq->method, "GET") != 0)
+		return http_error_page(rq, 400, "A websocket starts with GET.");
+
+	/* A hub API token, or the session; an Authorization header that is
+	 * no hub token is the browser's business and is not forwarded. */
+	t = http_auth_token(rq);
+	if (t != 1 && !http_auth_session(rq)) {
+		if (t == -1)
+			return http_json_error(rq, 403, "invalid or expired API "
+			    "token");
+		if (get && !rq->upgrade)
+			return send_login_to(rq);
+		return http_json_error(rq, 403, "missing credentials");
+	}
+	if (rq->user.password_expired)
+		return http_redirect(rq, 302, "/hub/password");
+	/* Cookies come with any request the browser makes, including a
+	 * foreign page's: the hub checks the Origin, since Jupyter skips its
+	 * own checks for requests that carry the token we add. */
+	if (rq->via == VIA_SESSION && (rq->upgrade || !get) && !origin_ok(rq))
+		return http_json_error(rq, 403, "cross-origin request refused");
+	rq->view_other = strcmp(rq->user.name, rq->owner) != 0;
+	if (rq->view_other && rq->user.role != ROLE_ADMIN)
+		return proxy_fail(rq, 403, "This is not your server.");
+	if (server_get(rq->owner, &srv, NULL) == -1 ||
+	    srv.state != SRV_RUNNING) {
+		if (!rq->view_other && get && !rq->upgrade &&
+		    strncmp(p + n, "/api/", 5) != 0) {
+			snprintf(loc, sizeof(loc), "/hub/spawn-pending/%s",
+			    rq->owner);
+			return http_redirect(rq, 302, loc);
+		}
+		return proxy_fail(rq, 503, NULL);
+	}
+	server_activity(rq->owner, time(NULL));
+	if ((code = proxy_open(rq, &srv, &rq->px)) != 0) {
+		explicit_bzero(srv.token, sizeof(srv.token));
+		return proxy_fail(rq, code, "cannot reach the server");
+	}
+	explicit_bzero(srv.token, sizeof(srv.token));
+	return MHD_YES;
+}
+
 enum MHD_Result
 route(struct request *rq)
 {
@@ -478,11 +704,20 @@ route(struct request *rq)
 			return not_allowed(rq, "GET, HEAD, POST");
 		return need_login(rq, &r, 1) ? password(rq) : r;
 	}
-	if (strncmp(p, "/user/", 6) == 0) {
+	if (strcmp(p, "/hub/spawn") == 0 || strcmp(p, "/hub/stop") == 0) {
+		if (!is_post(rq))
+			return not_allowed(rq, "POST");
+		return need_login(rq, &r, 0) ? server_button(rq,
+		    strcmp(p, "/hub/spawn") == 0) : r;
+	}
+	if (strncmp(p, "/hub/spawn-pending/", 19) == 0) {
+		if (!is_get(rq))
+			return not_allowed(rq, "GET, HEAD");
 		if (!need_login(rq, &r, 0))
 			return r;
-		return http_error_page(rq, 404, "No notebook server runs at "
-		    "this address.");
+		if (!username_valid(p + 19))
+			return http_error_page(rq, 404, "No such user.");
+		return spawn_pending(rq, p + 19);
 	}
 	return http_error_page(rq, 404, "There is no page at this address.");
 }

@@ -33,7 +33,8 @@ struct pending {
 	struct pending	*next;
 	uint64_t	 id;
 	int		 done;
-	struct sp_auth_result answer;
+	enum sp_type	 want;
+	void		*answer;	/* the caller's, of sp_size(want) */
 };
 
 static int		 sp_fd = -1;
@@ -190,42 +191,93 @@ mark_dead(void)
 	pthread_mutex_unlock(&sp_lock);
 }
 
-/* Takes each answer off the socket and wakes the thread that asked. */
+/* The strings of a message from the spawner are clean: 1 when so. */
+static int
+strings_ok(const void *m, enum sp_type type)
+{
+	switch (type) {
+	case SP_AUTH_RESULT: {
+		const struct sp_auth_result *a = m;
+
+		return a->result >= 0 && a->result < SP_AUTH_END &&
+		    sp_string_ok(a->message, sizeof(a->message));
+	}
+	case SP_STARTED: {
+		const struct sp_started *a = m;
+
+		return sp_string_ok(a->user, sizeof(a->user)) &&
+		    sp_string_ok(a->cgroup, sizeof(a->cgroup)) &&
+		    sp_string_ok(a->socket, sizeof(a->socket)) &&
+		    sp_string_ok(a->message, sizeof(a->message));
+	}
+	case SP_STOPPED: {
+		const struct sp_stopped *a = m;
+
+		return sp_string_ok(a->user, sizeof(a->user)) &&
+		    sp_string_ok(a->message, sizeof(a->message));
+	}
+	case SP_EXITED: {
+		const struct sp_exited *a = m;
+
+		return sp_string_ok(a->user, sizeof(a->user)) &&
+		    sp_string_ok(a->message, sizeof(a->message));
+	}
+	case SP_ADOPTED: {
+		const struct sp_adopted *a = m;
+
+		return sp_string_ok(a->user, sizeof(a->user)) &&
+		    sp_string_ok(a->message, sizeof(a->message));
+	}
+	default:
+		return 0;	/* not a message the spawner sends */
+	}
+}
+
+/* Takes each message off the socket: answers wake the thread that asked,
+ * news of an ended server goes to server.c. */
 static void *
 read_answers(void *arg)
 {
-	struct sp_auth_result a;
+	union {
+		struct sp_header h;
+		struct sp_exited exited;
+		unsigned char raw[SP_MESSAGE_MAX];
+	} m;
 	struct pending *p;
 	char	 why[160];
 	ssize_t	 n;
 
 	for (;;) {
-		n = recv(sp_fd, &a, sizeof(a), MSG_TRUNC);
+		n = recv(sp_fd, &m, sizeof(m), MSG_TRUNC);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		if (sp_check(&a, (size_t)n, why, sizeof(why)) == -1 ||
-		    a.h.type != SP_AUTH_RESULT || a.result < 0 ||
-		    a.result >= SP_AUTH_END ||
-		    !sp_string_ok(a.message, sizeof(a.message))) {
+		if ((size_t)n > sizeof(m) || sp_check(&m, (size_t)n, why,
+		    sizeof(why)) == -1 || !strings_ok(&m, m.h.type)) {
 			log_warnx("the spawner broke the protocol: %s",
-			    a.h.type != SP_AUTH_RESULT ? "unexpected message" :
-			    why);
+			    (size_t)n > sizeof(m) ? "oversized message" :
+			    sp_check(&m, (size_t)n, why, sizeof(why)) == -1 ?
+			    why : "a field is not what it must be");
 			break;
+		}
+		if (m.h.type == SP_EXITED) {
+			server_on_exited(&m.exited);
+			continue;
 		}
 		pthread_mutex_lock(&sp_lock);
 		for (p = waiting; p != NULL; p = p->next)
-			if (p->id == a.h.id && !p->done) {
-				p->answer = a;
+			if (p->id == m.h.id && !p->done && p->want == m.h.type) {
+				memcpy(p->answer, &m, (size_t)n);
 				p->done = 1;
 				break;
 			}
 		pthread_cond_broadcast(&sp_cond);
 		pthread_mutex_unlock(&sp_lock);
 		if (p == NULL)
-			log_warnx("spawner answered request %llu, which nobody "
-			    "waits for", (unsigned long long)a.h.id);
+			log_warnx("spawner answered request %llu (type %u), which "
+			    "nobody waits for", (unsigned long long)m.h.id,
+			    m.h.type);
 	}
 	mark_dead();
 	return NULL;
@@ -241,60 +293,53 @@ privsep_reader_start(void)
 }
 
 /*
- * Ask the spawner to check user's password with PAM.  Blocks this request
- * thread only.  Returns an enum sp_verdict (uid set with SP_AUTH_OK), or -1
- * when the spawner is gone or does not answer.
+ * Send rq (a filled message; its id is set here) and wait up to timeout
+ * seconds for the answer of type want into answer.  Blocks this thread
+ * only.  0, or -1 with a reason in err.
  */
 int
-spawner_auth(const char *user, const char *password, uid_t *uid,
-    char *msg, size_t msgsize)
+spawner_call(void *rq, int want, void *answer, int timeout,
+    char *err, size_t errsize)
 {
-	struct sp_auth rq;
+	struct sp_header *h = rq;
 	struct pending me, **pp;
 	struct timespec deadline;
 	int	 r = -1, rc = 0;
 	ssize_t	 n;
 
 	memset(&me, 0, sizeof(me));
+	me.want = (enum sp_type)want;
+	me.answer = answer;
 	pthread_mutex_lock(&sp_lock);
 	if (sp_dead || sp_fd == -1) {
 		pthread_mutex_unlock(&sp_lock);
-		snprintf(msg, msgsize, "the spawner is not running");
+		snprintf(err, errsize, "the spawner is not running");
 		return -1;
 	}
-	me.id = next_id++;
+	me.id = h->id = next_id++;
 	me.next = waiting;
 	waiting = &me;
 	pthread_mutex_unlock(&sp_lock);
 
-	sp_init(&rq.h, SP_AUTH, sizeof(rq), me.id);
-	if (str_copy(rq.user, user, sizeof(rq.user)) == -1 ||
-	    str_copy(rq.password, password, sizeof(rq.password)) == -1) {
-		snprintf(msg, msgsize, "user name or password too long");
-		goto out;
-	}
 	do
-		n = send(sp_fd, &rq, sizeof(rq), MSG_NOSIGNAL);
+		n = send(sp_fd, rq, h->size, MSG_NOSIGNAL);
 	while (n == -1 && errno == EINTR);
-	explicit_bzero(&rq, sizeof(rq));
-	if (n != (ssize_t)sizeof(rq)) {
-		snprintf(msg, msgsize, "cannot reach the spawner: %s",
+	if (n != (ssize_t)h->size) {
+		snprintf(err, errsize, "cannot reach the spawner: %s",
 		    strerror(errno));
 		goto out;
 	}
 	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += SPAWNER_AUTH_SEC;
+	deadline.tv_sec += timeout;
 	pthread_mutex_lock(&sp_lock);
 	while (!me.done && !sp_dead && rc == 0)
 		rc = pthread_cond_timedwait(&sp_cond, &sp_lock, &deadline);
 	pthread_mutex_unlock(&sp_lock);
-	if (me.done) {
-		r = me.answer.result;
-		*uid = me.answer.uid;
-		snprintf(msg, msgsize, "%s", me.answer.message);
-	} else
-		snprintf(msg, msgsize, sp_dead ? "the spawner stopped" :
-		    "the spawner did not answer in %d s", SPAWNER_AUTH_SEC);
+	if (me.done)
+		r = 0;
+	else
+		snprintf(err, errsize, sp_dead ? "the spawner stopped" :
+		    "the spawner did not answer in %d s", timeout);
 out:
 	pthread_mutex_lock(&sp_lock);
 	for (pp = &waiting; *pp != NULL; pp = &(*pp)->next)
@@ -304,6 +349,36 @@ out:
 		}
 	pthread_mutex_unlock(&sp_lock);
 	return r;
+}
+
+/*
+ * Ask the spawner to check user's password with PAM.  Returns an enum
+ * sp_verdict (uid set with SP_AUTH_OK), or -1 when the spawner is gone or
+ * does not answer.
+ */
+int
+spawner_auth(const char *user, const char *password, uid_t *uid,
+    char *msg, size_t msgsize)
+{
+	struct sp_auth rq;
+	struct sp_auth_result a;
+	int	 r;
+
+	sp_init(&rq.h, SP_AUTH, sizeof(rq), 0);
+	if (str_copy(rq.user, user, sizeof(rq.user)) == -1 ||
+	    str_copy(rq.password, password, sizeof(rq.password)) == -1) {
+		explicit_bzero(&rq, sizeof(rq));
+		snprintf(msg, msgsize, "user name or password too long");
+		return -1;
+	}
+	r = spawner_call(&rq, SP_AUTH_RESULT, &a, SPAWNER_AUTH_SEC, msg,
+	    msgsize);
+	explicit_bzero(&rq, sizeof(rq));
+	if (r == -1)
+		return -1;
+	*uid = a.uid;
+	snprintf(msg, msgsize, "%s", a.message);
+	return a.result;
 }
 
 /* Close the socket (the spawner stops on EOF) and reap it, bounded. */

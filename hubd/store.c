@@ -57,12 +57,52 @@ static const char *const migrations[] = {
 	"  last_used INTEGER);"
 	"CREATE INDEX api_tokens_user ON api_tokens(user_id);"
 	"CREATE INDEX audit_log_at ON audit_log(at);",
+	/* 3: each student's notebook server */
+	"CREATE TABLE servers ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  state TEXT NOT NULL CHECK (state IN ('stopped', 'queued', "
+	"    'starting', 'running', 'stopping', 'failed')),"
+	"  uid INTEGER,"
+	"  pid INTEGER,"
+	"  starttime INTEGER,"
+	"  cgroup TEXT,"
+	"  socket TEXT,"
+	"  token TEXT,"
+	"  requested INTEGER,"
+	"  started INTEGER,"
+	"  ready INTEGER,"
+	"  last_activity INTEGER,"
+	"  stopped INTEGER,"
+	"  exit_status INTEGER,"
+	"  oom_kills INTEGER NOT NULL DEFAULT 0,"
+	"  message TEXT);",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 #define USER_COLS "id, name, role, auth, password_hash, password_expired, " \
 	"disabled, created, last_login"
+
+#define SERVER_COLS "s.user_id, u.name, s.state, s.uid, s.pid, " \
+	"s.starttime, s.cgroup, s.socket, s.token, s.requested, s.started, " \
+	"s.ready, s.last_activity, s.stopped, s.exit_status, s.oom_kills, " \
+	"s.message"
+
+static const char *const server_states[] = {
+	[SRV_STOPPED] = "stopped",
+	[SRV_QUEUED] = "queued",
+	[SRV_STARTING] = "starting",
+	[SRV_RUNNING] = "running",
+	[SRV_STOPPING] = "stopping",
+	[SRV_FAILED] = "failed",
+};
+
+const char *
+server_state_name(enum server_state s)
+{
+	return (size_t)s < sizeof(server_states) / sizeof(server_states[0]) ?
+	    server_states[s] : "stopped";
+}
 
 enum stmt_id {
 	S_USER_COUNT,
@@ -87,6 +127,10 @@ enum stmt_id {
 	S_TOKEN_LIST,
 	S_TOKEN_DELETE,
 	S_AUDIT,
+	S_SERVER_GET,
+	S_SERVER_PUT,
+	S_SERVER_LIST,
+	S_SERVER_ACTIVITY,
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
@@ -129,6 +173,17 @@ static const char *const sql[S_COUNT] = {
 	    "user_id = ?2",
 	[S_AUDIT] = "INSERT INTO audit_log (at, actor, action, target, detail, "
 	    "address) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_SERVER_GET] = "SELECT " SERVER_COLS " FROM servers s JOIN users u "
+	    "ON u.id = s.user_id WHERE u.name = ?1",
+	[S_SERVER_PUT] = "INSERT OR REPLACE INTO servers (user_id, state, uid, "
+	    "pid, starttime, cgroup, socket, token, requested, started, ready, "
+	    "last_activity, stopped, exit_status, oom_kills, message) VALUES "
+	    "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+	    "?16)",
+	[S_SERVER_LIST] = "SELECT " SERVER_COLS " FROM servers s JOIN users u "
+	    "ON u.id = s.user_id ORDER BY u.name",
+	[S_SERVER_ACTIVITY] = "UPDATE servers SET last_activity = ?2 WHERE "
+	    "user_id = ?1 AND (last_activity IS NULL OR last_activity < ?2)",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -749,5 +804,125 @@ store_audit(struct store *st, const char *actor, const char *action,
 	bind_text(s, 4, target);
 	bind_text(s, 5, detail);
 	bind_text(s, 6, address);
+	return exec_done(st, s);
+}
+
+static void
+read_server(sqlite3_stmt *s, struct server_row *r)
+{
+	size_t	 i;
+	const char *st;
+
+	memset(r, 0, sizeof(*r));
+	r->user_id = sqlite3_column_int64(s, 0);
+	(void)str_copy(r->user, col_text(s, 1), sizeof(r->user));
+	st = col_text(s, 2);
+	for (i = 0; i < sizeof(server_states) / sizeof(server_states[0]); i++)
+		if (strcmp(st, server_states[i]) == 0)
+			r->state = (enum server_state)i;
+	r->uid = (uid_t)sqlite3_column_int64(s, 3);
+	r->pid = (pid_t)sqlite3_column_int64(s, 4);
+	r->starttime = (uint64_t)sqlite3_column_int64(s, 5);
+	(void)str_copy(r->cgroup, col_text(s, 6), sizeof(r->cgroup));
+	(void)str_copy(r->socket, col_text(s, 7), sizeof(r->socket));
+	(void)str_copy(r->token, col_text(s, 8), sizeof(r->token));
+	r->requested = (time_t)sqlite3_column_int64(s, 9);
+	r->started = (time_t)sqlite3_column_int64(s, 10);
+	r->ready = (time_t)sqlite3_column_int64(s, 11);
+	r->last_activity = (time_t)sqlite3_column_int64(s, 12);
+	r->stopped = (time_t)sqlite3_column_int64(s, 13);
+	r->exit_status = sqlite3_column_type(s, 14) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int(s, 14);
+	r->oom_kills = (unsigned)sqlite3_column_int64(s, 15);
+	(void)str_copy(r->message, col_text(s, 16), sizeof(r->message));
+}
+
+int
+store_server_get(struct store *st, const char *user, struct server_row *r)
+{
+	sqlite3_stmt *s;
+	int	 rc;
+
+	if ((s = stmt(st, S_SERVER_GET)) == NULL)
+		return -1;
+	bind_text(s, 1, user);
+	if ((rc = step_row(st, s)) != 0)
+		return rc;
+	read_server(s, r);
+	sqlite3_reset(s);
+	return 0;
+}
+
+static void
+bind_time(sqlite3_stmt *s, int i, time_t t)
+{
+	if (t == 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, (sqlite3_int64)t);
+}
+
+int
+store_server_put(struct store *st, const struct server_row *r)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_SERVER_PUT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, r->user_id);
+	bind_text(s, 2, server_state_name(r->state));
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)r->uid);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)r->pid);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)r->starttime);
+	bind_text(s, 6, r->cgroup);
+	bind_text(s, 7, r->socket);
+	bind_text(s, 8, r->token);
+	bind_time(s, 9, r->requested);
+	bind_time(s, 10, r->started);
+	bind_time(s, 11, r->ready);
+	bind_time(s, 12, r->last_activity);
+	bind_time(s, 13, r->stopped);
+	if (r->exit_status == -1)
+		sqlite3_bind_null(s, 14);
+	else
+		sqlite3_bind_int(s, 14, r->exit_status);
+	sqlite3_bind_int64(s, 15, r->oom_kills);
+	bind_text(s, 16, r->message);
+	return exec_done(st, s);
+}
+
+int
+store_server_list(struct store *st, store_server_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	struct server_row r;
+	int	 rc;
+
+	if ((s = stmt(st, S_SERVER_LIST)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		read_server(s, &r);
+		if (cb(&r, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE) {
+		db_warn(st, "list servers");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_server_activity(struct store *st, int64_t user_id, time_t t)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_SERVER_ACTIVITY)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, user_id);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)t);
 	return exec_done(st, s);
 }

@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -328,4 +329,65 @@ xsrf_check(const char *header, const char *given)
 	    strspn(v, "0123456789abcdef") != XSRF_HEX)
 		return 0;
 	return ct_equal(v, given);
+}
+
+/*
+ * May a student's server set this cookie (a Set-Cookie value)?  Not the
+ * hub's own, not for another domain, and only for a path under prefix
+ * (its /user/NAME/) or with no path (the browser then uses the request's).
+ */
+int
+set_cookie_ok(const char *value, const char *prefix)
+{
+	const char *p, *attr;
+	size_t	 n;
+
+	n = strcspn(value, "=;");
+	if (n == strlen(SESSION_COOKIE) && strncmp(value, SESSION_COOKIE, n) == 0)
+		return 0;
+	for (p = strchr(value, ';'); p != NULL; p = strchr(p + 1, ';')) {
+		size_t	 plen = strlen(prefix), vlen;
+
+		attr = p + 1 + strspn(p + 1, " \t");
+		if (strncasecmp(attr, "domain=", 7) == 0)
+			return 0;
+		if (strncasecmp(attr, "path=", 5) != 0)
+			continue;
+		attr += 5;
+		vlen = strcspn(attr, "; \t");
+		/* under the prefix, or the prefix without its last slash */
+		if (!(vlen >= plen && strncmp(attr, prefix, plen) == 0) &&
+		    !(vlen == plen - 1 && strncmp(attr, prefix, vlen) == 0))
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * A raw /user/... path a browser would send as it is: no dot segments,
+ * no encoded dots, slashes or backslashes, no double slash, printable
+ * ASCII only.  Anything else is a trick.
+ */
+int
+user_path_ok(const char *path)
+{
+	const char *p;
+
+	for (p = path; *p != '\0'; p++) {
+		unsigned char c = *p;
+
+		if (c <= 0x20 || c >= 0x7f || c == '\\')
+			return 0;
+		if (c == '%' && (strncasecmp(p, "%2e", 3) == 0 ||
+		    strncasecmp(p, "%2f", 3) == 0 ||
+		    strncasecmp(p, "%5c", 3) == 0 ||
+		    strncasecmp(p, "%00", 3) == 0))
+			return 0;
+		if (c == '/' && (p[1] == '/' ||
+		    (p[1] == '.' && (p[2] == '/' || p[2] == '\0')) ||
+		    (p[1] == '.' && p[2] == '.' && (p[3] == '/' ||
+		    p[3] == '\0'))))
+			return 0;
+	}
+	return 1;
 }

@@ -7,6 +7,8 @@
  *
  * PAM conversations run in worker processes, a bounded number at once,
  * so one wrong password (2-4 s of PAM fail delay) never delays the others.
+ * Students' servers (server.c) are started in the sandbox and watched from
+ * the same poll loop, which never waits for one of them.
  */
 #include "config.h"
 
@@ -41,14 +43,17 @@ static unsigned		 nworkers;
 static struct sp_auth	*queue;		/* waiting for a worker */
 static unsigned		 queued;
 
-/* Which messages hubd may send: the spawner's permit table.  Every state
- * the spawner can be in allows the same few requests so far; the answers
- * types (HELLO, AUTH_RESULT) are never accepted from hubd. */
+/* Which messages hubd may send at all; the answer types are never
+ * accepted from hubd.  Whether a server request fits the state of that
+ * user's server is server.c's permit table. */
 static const int hub_may_send[SP_TYPE_END] = {
 	[SP_AUTH] = 1,
+	[SP_START] = 1,
+	[SP_STOP] = 1,
+	[SP_ADOPT] = 1,
 };
 
-static void
+void
 send_hub(const void *msg, size_t len)
 {
 	ssize_t	 n;
@@ -194,6 +199,9 @@ on_message(void)
 	union {
 		struct sp_header h;
 		struct sp_auth auth;
+		struct sp_start start;
+		struct sp_stop stop;
+		struct sp_adopt adopt;
 		unsigned char raw[SP_MESSAGE_MAX];
 	} m;
 	char	 why[160];
@@ -218,6 +226,15 @@ on_message(void)
 	case SP_AUTH:
 		on_auth(&m.auth);
 		break;
+	case SP_START:
+		srv_start(&m.start);
+		break;
+	case SP_STOP:
+		srv_stop(&m.stop);
+		break;
+	case SP_ADOPT:
+		srv_adopt(&m.adopt);
+		break;
 	default:
 		fatalx("message type %u has no handler", m.h.type);
 	}
@@ -240,6 +257,8 @@ reap(void)
 		 * read from its pipe, which is at EOF now. */
 		if (i < nworkers)
 			workers[i].pid = 0;
+		else if (!srv_reaped(pid, status))
+			log_debug("reaped pid %ld", (long)pid);
 	}
 }
 
@@ -261,12 +280,16 @@ main(int argc, char *argv[])
 	};
 	const char *path = NULL;
 	struct sp_hello hello;
-	struct pollfd *pfd;
+	struct pollfd *pfd = NULL;
 	sigset_t set;
 	char	 err[1024];
 	int	 ch, sfd, type, i;
-	unsigned w;
+	unsigned w, npfd = 0, nsrv;
 	socklen_t len = sizeof(type);
+
+	/* Pid 1 of a sandbox this program started re-executes it: never
+	 * returns then. */
+	sandbox_init_dispatch(argc, argv);
 
 	while ((ch = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		if (ch != 'c')
@@ -284,8 +307,7 @@ main(int argc, char *argv[])
 	log_set_level(cf->log_level);
 	workers = calloc(cf->pam_workers, sizeof(*workers));
 	queue = calloc(PAM_QUEUE_MAX, sizeof(*queue));
-	pfd = calloc(cf->pam_workers + 2, sizeof(*pfd));
-	if (workers == NULL || queue == NULL || pfd == NULL)
+	if (workers == NULL || queue == NULL)
 		fatalx("out of memory");
 
 	sigemptyset(&set);
@@ -297,6 +319,7 @@ main(int argc, char *argv[])
 	if ((sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK)) == -1)
 		fatal("signalfd");
 	signal(SIGPIPE, SIG_IGN);
+	srv_init(cf);
 
 	sp_init(&hello.h, SP_HELLO, sizeof(hello), 0);
 	hello.pid = (uint32_t)getpid();
@@ -306,14 +329,23 @@ main(int argc, char *argv[])
 	    cf->pam_enabled ? cf->pam_service : "off");
 
 	for (;;) {
-		unsigned n = 0;
+		unsigned n = 0, want = 2 + nworkers + srv_count();
 
+		if (want > npfd) {
+			struct pollfd *p = reallocarray(pfd, want, sizeof(*p));
+
+			if (p == NULL)
+				fatalx("out of memory");
+			pfd = p;
+			npfd = want;
+		}
 		pfd[n++] = (struct pollfd){ .fd = hub_fd, .events = POLLIN };
 		pfd[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		for (w = 0; w < nworkers; w++)
 			pfd[n++] = (struct pollfd){ .fd = workers[w].fd,
 			    .events = POLLIN };
-		if (poll(pfd, n, -1) == -1) {
+		nsrv = srv_pollfds(pfd + n, npfd - n);
+		if (poll(pfd, n + nsrv, srv_timeout()) == -1) {
 			if (errno == EINTR)
 				continue;
 			fatal("poll");
@@ -336,6 +368,8 @@ main(int argc, char *argv[])
 		for (i = (int)nworkers - 1; i >= 0; i--)
 			if (pfd[2 + i].revents != 0)
 				worker_done((unsigned)i);
+		srv_polled(pfd + n, nsrv);
+		srv_timers();
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR))
 			if (!on_message()) {
 				log_info("hubd closed the connection: stopping");
@@ -343,6 +377,8 @@ main(int argc, char *argv[])
 			}
 	}
 out:
+	/* The servers go on running: the next spawner adopts them. */
+	srv_shutdown();
 	for (w = 0; w < nworkers; w++)
 		kill(workers[w].pid, SIGKILL);
 	config_free(cf);

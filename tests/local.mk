@@ -35,6 +35,7 @@ INTEGRATION_TESTS = \
 	tests/integration/first_admin.py \
 	tests/integration/hubctl_cli.py \
 	tests/integration/hubctl_new_database.py \
+	tests/integration/hubctl_server.py \
 	tests/integration/https_login.py \
 	tests/integration/login_disabled.py \
 	tests/integration/login_good.py \
@@ -46,9 +47,19 @@ INTEGRATION_TESTS = \
 	tests/integration/malformed_http.py \
 	tests/integration/pam_login.py \
 	tests/integration/privsep.py \
+	tests/integration/proxy_http.py \
+	tests/integration/proxy_ws.py \
+	tests/integration/server_culling.py \
+	tests/integration/server_failing.py \
+	tests/integration/server_killed.py \
+	tests/integration/server_lifecycle.py \
+	tests/integration/server_oom.py \
+	tests/integration/server_queue.py \
+	tests/integration/server_restart.py \
 	tests/integration/spawner_protocol.py \
 	tests/integration/signals.py \
 	tests/integration/throttle.py \
 	tests/integration/valgrind_main_paths.py
 TESTS += $(INTEGRATION_TESTS)
-EXTRA_DIST += tests/integration/hubtest.py $(INTEGRATION_TESTS)
+EXTRA_DIST += tests/integration/hubtest.py $(INTEGRATION_TESTS) \
+	tests/integration/fixtures/echo_server.py

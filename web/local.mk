@@ -5,8 +5,10 @@ dist_webtemplates_DATA = \
 	web/templates/login.html \
 	web/templates/home.html \
 	web/templates/password.html \
-	web/templates/error.html
+	web/templates/error.html \
+	web/templates/spawn.html
 webstaticdir = $(pkgdatadir)/web/static
 dist_webstatic_DATA = \
 	web/static/hub.css \
-	web/static/logo.svg
+	web/static/logo.svg \
+	web/static/spawn.js

@@ -183,6 +183,15 @@ class Hub:
                    HUB_USER))
         if tls:
             hub += "tls_cert = %s\ntls_key = %s\n" % tls
+        if valgrind:    # valgrind cannot run a seccomp-filtered process
+            hub += "seccomp = no\n"
+        # Students' servers: folders of this hub's own, Debian's Jupyter.
+        server = ("[server]\nhomes = %s/homes\nsockets = %s/sockets\n" %
+                  (self.dir, self.dir))
+        if "[server]" in conf:
+            conf = conf.replace("[server]\n", server, 1)
+        else:
+            hub += server
         with open(self.conf, "w") as f:
             f.write(hub + conf)
         self.admin_password = None
@@ -299,8 +308,27 @@ class Hub:
         assert r.status == 303, (r.status, r.text)
         return c
 
+    def kill_servers(self):
+        """Servers outlive hubd by design: the test ends its own, by the
+        pid and start time the hub recorded."""
+        try:
+            with self.db() as db:
+                rows = db.execute("SELECT pid, starttime FROM servers WHERE "
+                                  "pid > 0").fetchall()
+        except sqlite3.Error:
+            return
+        for pid, start in rows:
+            try:
+                with open("/proc/%d/stat" % pid) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                if int(fields[19]) == start:
+                    os.kill(pid, signal.SIGKILL)
+            except (OSError, ValueError, IndexError):
+                pass
+
     def cleanup(self):
         self.stop()
+        self.kill_servers()
         subprocess.run(["rm", "-rf", self.dir])
 
 
@@ -327,3 +355,199 @@ def run(test, **hub_args):
     finally:
         hub.cleanup()
     tap.done()
+
+
+# --- students' servers -----------------------------------------------------
+
+def unix_http(path, method, target, token=None, body=None, timeout=10):
+    """One HTTP request to a student's server over its unix socket (as the
+    test, which runs as root); (status, body)."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    try:
+        s.connect(path)
+        head = "%s %s HTTP/1.0\r\nHost: localhost\r\n" % (method, target)
+        if token:
+            head += "Authorization: token %s\r\n" % token
+        data = body.encode() if isinstance(body, str) else (body or b"")
+        if data:
+            head += "Content-Type: application/json\r\nContent-Length: %d\r\n" % len(data)
+        s.sendall(head.encode() + b"\r\n" + data)
+        out = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        s.close()
+    head, _, rest = out.partition(b"\r\n\r\n")
+    return int(head.split(b" ", 2)[1]), rest
+
+
+def server_row(hub, name):
+    with hub.db() as db:
+        db.row_factory = sqlite3.Row
+        r = db.execute("SELECT s.* FROM servers s JOIN users u ON "
+                       "u.id = s.user_id WHERE u.name = ?", (name,)).fetchone()
+    return dict(r) if r else None
+
+
+def wait_state(hub, client, name, states, timeout=90):
+    """Poll the API until NAME's server is in one of states ('ready' for
+    running); the last user model."""
+    deadline = time.time() + timeout
+    u = None
+    while time.time() < deadline:
+        u = client.api("GET", "/users/" + name).json()
+        srv = u.get("servers", {}).get("")
+        state = srv["state"] if srv else ("stopped" if u.get("server") is None else "running")
+        row = server_row(hub, name)
+        if row:
+            state = row["state"]
+        if state in states:
+            return u
+        time.sleep(0.2)
+    return u
+
+
+def progress_events(hub, client, name, timeout=90):
+    """Read the progress event stream until ready or failed."""
+    conn = hub.connection(timeout=timeout)
+    h = {"Cookie": "; ".join("%s=%s" % kv for kv in client.cookies.items()),
+         "X-XSRFToken": client.cookies.get("_xsrf", "")}
+    import json
+    conn.request("GET", "/hub/api/users/%s/server/progress" % name, headers=h)
+    r = conn.getresponse()
+    events = []
+    try:
+        for raw in r:
+            line = raw.decode().strip()
+            if line.startswith("data: "):
+                ev = json.loads(line[6:])
+                events.append(ev)
+                if ev.get("ready") or ev.get("failed"):
+                    break
+    finally:
+        conn.close()
+    return r.status, r.getheader("Content-Type"), events
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+class Kernel:
+    """A kernel's websocket over the server's unix socket: just enough of
+    RFC 6455 and Jupyter's JSON protocol to run code and read its output."""
+
+    def __init__(self, sock_path, user, token, kernel_id, hub=None,
+                 headers=None):
+        """Straight to the server's socket with its token, or (hub given)
+        through hubd on loopback with headers (cookie, Origin)."""
+        import base64
+        import uuid
+        if hub is None:
+            self.s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self.s.settimeout(60)
+            self.s.connect(sock_path)
+        else:
+            self.s = socket.create_connection(("127.0.0.1", hub.port),
+                                              timeout=60)
+        self.session = uuid.uuid4().hex
+        key = base64.b64encode(os.urandom(16)).decode()
+        extra = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
+        if token:
+            extra += "Authorization: token %s\r\n" % token
+        host = "localhost" if hub is None else "127.0.0.1:%d" % hub.port
+        self.s.sendall((
+            "GET /user/%s/api/kernels/%s/channels?session_id=%s HTTP/1.1\r\n"
+            "Host: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n%s\r\n" %
+            (user, kernel_id, self.session, host, key, extra)).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            c = self.s.recv(1)
+            if not c:
+                raise RuntimeError("websocket handshake: connection closed")
+            head += c
+        self.status = int(head.split(b" ", 2)[1])
+        if self.status != 101:
+            raise RuntimeError("websocket handshake: %r" % head[:200])
+
+    def send(self, obj):
+        import json
+        data = json.dumps(obj).encode()
+        mask = os.urandom(4)
+        hdr = bytes([0x81])
+        n = len(data)
+        if n < 126:
+            hdr += bytes([0x80 | n])
+        elif n < 65536:
+            hdr += bytes([0x80 | 126]) + n.to_bytes(2, "big")
+        else:
+            hdr += bytes([0x80 | 127]) + n.to_bytes(8, "big")
+        self.s.sendall(hdr + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(data)))
+
+    def _exact(self, n):
+        out = b""
+        while len(out) < n:
+            c = self.s.recv(n - len(out))
+            if not c:
+                raise RuntimeError("websocket closed")
+            out += c
+        return out
+
+    def recv(self):
+        import json
+        while True:
+            b0, b1 = self._exact(2)
+            n = b1 & 0x7f
+            if n == 126:
+                n = int.from_bytes(self._exact(2), "big")
+            elif n == 127:
+                n = int.from_bytes(self._exact(8), "big")
+            data = self._exact(n)
+            op = b0 & 0x0f
+            if op == 1:
+                return json.loads(data)
+            if op == 8:
+                raise RuntimeError("websocket closed by the server")
+
+    def run(self, code, timeout=60):
+        """Execute code; the text it printed (stream) or its result."""
+        import uuid
+        mid = uuid.uuid4().hex
+        self.send({"header": {"msg_id": mid, "username": "test",
+                              "session": self.session, "msg_type":
+                              "execute_request", "version": "5.3"},
+                   "parent_header": {}, "metadata": {}, "channel": "shell",
+                   "content": {"code": code, "silent": False,
+                               "store_history": True, "user_expressions": {},
+                               "allow_stdin": False, "stop_on_error": True},
+                   "buffers": []})
+        out = ""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            m = self.recv()
+            if m.get("parent_header", {}).get("msg_id") != mid:
+                continue
+            t = m.get("msg_type") or m.get("header", {}).get("msg_type")
+            if t == "stream":
+                out += m["content"].get("text", "")
+            elif t == "execute_result":
+                out += m["content"]["data"].get("text/plain", "")
+            elif t == "error":
+                out += "ERROR " + m["content"].get("ename", "")
+            elif t == "status" and m["content"].get("execution_state") == "idle":
+                return out
+        raise RuntimeError("no answer from the kernel")
+
+    def close(self):
+        self.s.close()

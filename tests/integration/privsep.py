@@ -41,6 +41,14 @@ def test(t, hub):
     t.eq(st["NoNewPrivs"], ["1"], "no_new_privs is set")
     t.eq(st["CapEff"], ["0000000000000000"], "no effective capabilities")
     t.eq(st["CapPrm"], ["0000000000000000"], "none permitted either")
+    t.eq(st["Seccomp"], ["2"], "hubd runs under its seccomp filter")
+    with open("/proc/%d/status" % hub.proc.pid) as f:
+        threads = [d for d in os.listdir("/proc/%d/task" % hub.proc.pid)]
+    filtered = []
+    for tid in threads:
+        with open("/proc/%d/task/%s/status" % (hub.proc.pid, tid)) as f:
+            filtered.append("Seccomp:\t2" in f.read())
+    t.ok(all(filtered), "and so does every one of its threads")
     kids = children(hub.proc.pid)
     t.eq(len(kids), 1, "one child: the spawner")
     if kids:
@@ -57,10 +65,6 @@ def test(t, hub):
     db = os.path.join(hub.data, "hubd.sqlite")
     t.eq(os.stat(db).st_mode & 0o777, 0o600, "the database is 0600")
     hub.spawner_pid = kids[0] if kids else None
-
-
-def after(t, hub):
-    pass
 
 
 run(test)

@@ -103,7 +103,7 @@ values(void)
 	is_int(cf->session_idle, 86400, "idle timeout default");
 	is_int(cf->max_header_size, 16 * 1024, "16k");
 	is_str(cf->data_dir, "/var/lib/hubd", "data_dir default");
-	is_int(cf->max_connections_per_ip, 256, "per-address default");
+	is_int(cf->max_connections_per_ip, 1024, "per-address default");
 	config_free(cf);
 }
 

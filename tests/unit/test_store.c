@@ -102,7 +102,13 @@ migrations(void)
 	like(err, "schema version 99, newer than this hubd knows",
 	    "with a message that says so");
 	store_close(st);
-	raw("PRAGMA user_version = 2");
+	snprintf(mode, sizeof(mode), "%d", store_latest_version());
+	{
+		char	 q[64];
+
+		snprintf(q, sizeof(q), "PRAGMA user_version = %s", mode);
+		raw(q);
+	}
 }
 
 static void
