@@ -357,8 +357,10 @@ spawn_pending(struct request *rq, const char *name)
 
 	if (strcmp(name, rq->user.name) != 0 && rq->user.role != ROLE_ADMIN)
 		return http_error_page(rq, 403, "This is not your server.");
-	if (server_get(name, &r, &place) == -1)
-		return http_redirect(rq, 302, "/hub/home");
+	if (server_get(name, &r, &place) == -1) {
+		memset(&r, 0, sizeof(r));
+		r.state = SRV_STOPPED;
+	}
 	snprintf(msg, sizeof(msg), "%s", state_text(&r, place, text,
 	    sizeof(text)));
 	snprintf(progress, sizeof(progress), "%d", r.state == SRV_RUNNING ?
@@ -376,6 +378,14 @@ spawn_pending(struct request *rq, const char *name)
 			{ "log", r.state == SRV_FAILED ? r.message : "" },
 			{ "log_hidden", r.state == SRV_FAILED ? "" : "hidden" },
 			{ "open_hidden", r.state == SRV_RUNNING ? "" : "hidden" },
+			{ "start_hidden", (r.state == SRV_STOPPED ||
+			    r.state == SRV_FAILED) && !strcmp(name,
+			    rq->user.name) ? "" : "hidden" },
+			/* Without JavaScript the page reloads while it moves. */
+			{ "refresh", r.state == SRV_QUEUED ||
+			    r.state == SRV_STARTING || r.state == SRV_STOPPING ?
+			    "<noscript><meta http-equiv=\"refresh\" "
+			    "content=\"3\"></noscript>" : "" },
 			{ NULL, NULL },
 		};
 

@@ -205,8 +205,11 @@ server_on_exited(const struct sp_exited *ex)
 		    "%s%s%s", why, ex->message[0] != '\0' ?
 		    "\nIts last messages:\n" : "", ex->message);
 		set_state(s, SRV_FAILED, msg);
-		event(s, 100, 0, 1, "Your server stopped. %s", why);
 		log_warnx("server of %s ended by itself: %s", ex->user, why);
+		save_locked(s);
+		event(s, 100, 0, 1, "Your server stopped. %s", why);
+		pthread_mutex_unlock(&lock);
+		return;
 	}
 	save_locked(s);
 	pthread_mutex_unlock(&lock);
@@ -254,11 +257,11 @@ spawn_one(struct srv *s)
 	pthread_mutex_lock(&lock);
 	if (!ok || !a.ok) {
 		set_state(s, SRV_FAILED, ok ? a.message : err);
-		event(s, 100, 0, 1, "Your server could not start: %s",
-		    ok ? a.message : err);
 		log_warnx("server of %s did not start: %s", s->row.user,
 		    ok ? a.message : err);
 		save_locked(s);
+		event(s, 100, 0, 1, "Your server could not start: %s",
+		    ok ? a.message : err);
 		return;
 	}
 	s->row.uid = a.uid;
@@ -292,11 +295,12 @@ spawn_one(struct srv *s)
 		if (ok && s->spawn == spawn && s->row.state == SRV_STARTING) {
 			s->row.ready = s->row.last_activity = time(NULL);
 			set_state(s, SRV_RUNNING, "Running.");
-			event(s, 100, 1, 0, "Your server is ready.");
 			log_info("server of %s ready in %lds (pid %d)",
 			    s->row.user, (long)(s->row.ready - s->row.requested),
 			    s->row.pid);
-			save_locked(s);
+			save_locked(s);	/* written before anyone is told */
+			if (s->spawn == spawn && s->row.state == SRV_RUNNING)
+				event(s, 100, 1, 0, "Your server is ready.");
 			return;
 		}
 		if (!ok && time(NULL) >= deadline) {

@@ -1,0 +1,74 @@
+/*
+ * roster.c: course rosters as LMSs export them (CSV), and the roster
+ * export.  Temporary header: these prototypes move into hubd.h under a
+ * "roster.c" heading.
+ */
+#ifndef ROSTER_H
+#define ROSTER_H
+
+#include <stddef.h>
+
+#include "hubd.h"
+
+#define ROSTER_MAX_BYTES	(16u * 1024 * 1024)	/* the whole file */
+#define ROSTER_MAX_ROWS		100000u		/* people, header excluded */
+#define ROSTER_MAX_FIELD	(64u * 1024)	/* one cell, in bytes */
+#define ROSTER_MAX_COLUMNS	4096u		/* gradebooks are wide */
+#define ROSTER_NAME_MAX		256	/* bytes of a normalized full name */
+#define ROSTER_EMAIL_MAX	254	/* RFC 5321 path limit */
+#define ROSTER_SECTION_MAX	128
+#define ROSTER_ERR_MAX		512	/* room for any roster error message */
+
+/* A person's role in one course (not their hub account role). */
+enum roster_role {
+	ROSTER_STUDENT = 0,
+	ROSTER_TA,
+	ROSTER_INSTRUCTOR,
+};
+
+enum roster_format {
+	ROSTER_PLAIN = 0,
+	ROSTER_CANVAS_GRADEBOOK,
+	ROSTER_CANVAS_PEOPLE,
+	ROSTER_MOODLE,
+	ROSTER_BLACKBOARD,
+};
+
+struct roster_opts {
+	/*
+	 * NULL: a user name with '@' is an error.  A domain ("uni.edu"):
+	 * "alice@uni.edu" becomes "alice", any other domain is an error.
+	 * "*": the part before '@' is kept whatever the domain.
+	 */
+	const char	*strip_domain;
+};
+
+struct roster_row {
+	unsigned	 line;		/* where the record starts, from 1 */
+	char		 username[USERNAME_MAX + 1];	/* username_valid() */
+	const char	*full_name;	/* UTF-8, one line; may be "" */
+	const char	*email;		/* may be "" */
+	enum roster_role role;
+	const char	*section;	/* NULL: none given */
+};
+
+/* Strings of the rows point into the roster; roster_free() frees all. */
+struct roster {
+	enum roster_format format;
+	char		 sep;		/* ',', ';' or '\t' as detected */
+	size_t		 nrows;
+	struct roster_row *rows;	/* in file order */
+	char		*strings;	/* owns the rows' strings */
+};
+
+struct roster	*roster_parse(const char *, size_t, const struct roster_opts *,
+		    char *, size_t);
+void		 roster_free(struct roster *);
+const char	*roster_format_name(enum roster_format);
+const char	*roster_role_name(enum roster_role);
+int		 roster_csv_cell_safe(struct buf *, const char *);
+int		 roster_export_header(struct buf *);
+int		 roster_export_row(struct buf *, const struct roster_row *);
+int		 roster_export(struct buf *, const struct roster *);
+
+#endif /* ROSTER_H */
