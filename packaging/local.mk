@@ -1,0 +1,1 @@
+# packaging/: Debian packaging, systemd unit, man pages (issue 7).
