@@ -390,6 +390,16 @@ user_patch(struct request *rq, struct user *u)
 		    name);
 		goto done;
 	}
+	if (name != NULL && strcmp(name, u->name) != 0) {
+		struct server_row sr;
+
+		if (server_get(u->name, &sr, NULL) == 0 &&
+		    sr.state != SRV_STOPPED && sr.state != SRV_FAILED) {
+			r = http_json_error(rq, 409, "stop %s's server before "
+			    "renaming the account", u->name);
+			goto done;
+		}
+	}
 	if (pw != NULL && nu.auth != AUTH_NATIVE) {
 		r = http_json_error(rq, 400, "PAM accounts have no password "
 		    "on the hub");
@@ -445,6 +455,9 @@ user_patch(struct request *rq, struct user *u)
 		goto done;
 	}
 	log_info("user %s changed by %s", nu.name, rq->user.name);
+	if (nu.disabled && !u->disabled &&
+	    server_stop(nu.name, "account disabled", err, sizeof(err)) == -1)
+		log_warnx("server of %s: %s", nu.name, err);
 	r = http_json(rq, 200, user_json(&nu));
 done:
 	json_decref(j);
@@ -455,6 +468,7 @@ static enum MHD_Result
 user_delete(struct request *rq, struct user *u)
 {
 	struct buf b = { 0 };
+	char	 err[256];
 
 	if (store_begin(rq->st) != 0)
 		return store_failed(rq);
@@ -470,6 +484,8 @@ user_delete(struct request *rq, struct user *u)
 	if (store_commit(rq->st) != 0)
 		return store_failed(rq);
 	log_info("user %s deleted by %s", u->name, rq->user.name);
+	if (server_stop(u->name, "account deleted", err, sizeof(err)) == -1)
+		log_warnx("server of %s: %s", u->name, err);
 	return http_queue(rq, 204, http_response(&b, "application/json"));
 }
 
@@ -796,7 +812,7 @@ api_route(struct request *rq)
 			return http_json_error(rq, 405, "only GET here");
 		return http_json(rq, 200, user_json(&rq->user));
 	}
-	if (rq->user.password_expired)
+	if (rq->via == VIA_SESSION && rq->user.password_expired)
 		return http_json_error(rq, 403, "change the one-time password "
 		    "first (/hub/password)");
 	if (strcmp(p, "/users") == 0) {

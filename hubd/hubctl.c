@@ -20,6 +20,9 @@
 
 static const char *progname = "hubctl";
 
+static int	 control_try(const struct config *, const char *, char *,
+		    size_t);
+
 static void
 usage(FILE *fp)
 {
@@ -174,7 +177,7 @@ print_user(const struct user *u, void *arg)
 }
 
 static int
-cmd_user(struct store *st, int argc, char *argv[])
+cmd_user(const struct config *cf, struct store *st, int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "role", required_argument, NULL, 'r' },
@@ -287,6 +290,15 @@ cmd_user(struct store *st, int argc, char *argv[])
 			die("cannot commit");
 		printf("%s %s\n", del ? "deleted" : nu.disabled ? "disabled" :
 		    "enabled", name);
+		if (del || nu.disabled) {
+			char	 rq[128], answer[256];
+
+			/* Its server stops too, when hubd runs. */
+			snprintf(rq, sizeof(rq), "server stop %s\n", name);
+			if (control_try(cf, rq, answer, sizeof(answer)) == 0 &&
+			    strcmp(answer, "ok stopping") == 0)
+				printf("stopping the server of %s\n", name);
+		}
 		return 0;
 	}
 	die("unknown command: user %s (try --help)", verb);
@@ -349,6 +361,35 @@ print_server(const struct server_row *r, void *arg)
 	printf("%-24s %-9s %-7d %-20s %-20s %.*s\n", r->user,
 	    server_state_name(r->state), (int)r->pid, started, active,
 	    r->state == SRV_FAILED ? (first < 60 ? first : 60) : 0, r->message);
+	return 0;
+}
+
+/* One request over the control socket when hubd runs: 0 with the answer
+ * line in out, -1 when hubd cannot be reached. */
+static int
+control_try(const struct config *cf, const char *request, char *out,
+    size_t size)
+{
+	struct sockaddr_un sun;
+	ssize_t	 n;
+	size_t	 got = 0;
+	int	 fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (control_path(cf, sun.sun_path, sizeof(sun.sun_path)) == -1 ||
+	    (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    write(fd, request, strlen(request)) != (ssize_t)strlen(request)) {
+		close(fd);
+		return -1;
+	}
+	while (got + 1 < size && (n = read(fd, out + got, size - 1 - got)) > 0)
+		got += (size_t)n;
+	close(fd);
+	out[got] = '\0';
+	out[strcspn(out, "\n")] = '\0';
 	return 0;
 }
 
@@ -486,7 +527,7 @@ main(int argc, char *argv[])
 		die("unknown command '%s' (try --help)", argv[0]);
 	st = open_store(path, &cf);
 	if (strcmp(argv[0], "user") == 0)
-		r = cmd_user(st, argc - 1, argv + 1);
+		r = cmd_user(cf, st, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "token") == 0)
 		r = cmd_token(st, argc - 1, argv + 1);
 	else

@@ -14,6 +14,8 @@ hubd_libhub_a_SOURCES = \
 	hubd/pages.c \
 	hubd/pool.c \
 	hubd/privsep.c \
+	hubd/roster.c \
+	hubd/roster.h \
 	hubd/proxy.c \
 	hubd/relay.c \
 	hubd/server.c \

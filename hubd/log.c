@@ -34,6 +34,10 @@ log_set_level(enum log_level level)
 
 static void
 vlog(int prio, const char *fmt, va_list ap, int with_errno)
+    __attribute__((format(printf, 2, 0)));
+
+static void
+vlog(int prio, const char *fmt, va_list ap, int with_errno)
 {
 	char	 msg[2048];
 	int	 saved = errno;

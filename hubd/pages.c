@@ -649,7 +649,7 @@ route_user(struct request *rq)
 			return send_login_to(rq);
 		return http_json_error(rq, 403, "missing credentials");
 	}
-	if (rq->user.password_expired)
+	if (rq->via == VIA_SESSION && rq->user.password_expired)
 		return http_redirect(rq, 302, "/hub/password");
 	/* Cookies come with any request the browser makes, including a
 	 * foreign page's: the hub checks the Origin, since Jupyter skips its

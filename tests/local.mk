@@ -3,6 +3,7 @@
 HUB_UNIT_TESTS = \
 	tests/unit/test_auth \
 	tests/unit/test_config \
+	tests/unit/test_roster \
 	tests/unit/test_store \
 	tests/unit/test_util
 check_PROGRAMS += $(HUB_UNIT_TESTS)
@@ -17,6 +18,10 @@ tests_unit_test_auth_LDADD = $(UNIT_LDADD)
 tests_unit_test_config_SOURCES = tests/unit/test_config.c tests/tap.h
 tests_unit_test_config_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_config_LDADD = $(UNIT_LDADD)
+tests_unit_test_roster_SOURCES = tests/unit/test_roster.c tests/tap.h
+tests_unit_test_roster_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_test_roster_LDADD = $(UNIT_LDADD)
+EXTRA_DIST += tests/data/rosters
 tests_unit_test_store_SOURCES = tests/unit/test_store.c tests/tap.h
 tests_unit_test_store_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_test_store_LDADD = $(UNIT_LDADD)
@@ -49,6 +54,7 @@ INTEGRATION_TESTS = \
 	tests/integration/privsep.py \
 	tests/integration/proxy_http.py \
 	tests/integration/proxy_ws.py \
+	tests/integration/server_account.py \
 	tests/integration/server_culling.py \
 	tests/integration/server_failing.py \
 	tests/integration/server_killed.py \

@@ -21,6 +21,7 @@ if FUZZING
 FUZZ_TARGETS = \
 	tests/fuzz/fuzz_cookies \
 	tests/fuzz/fuzz_form \
+	tests/fuzz/fuzz_roster \
 	tests/fuzz/fuzz_config
 noinst_PROGRAMS += $(FUZZ_TARGETS)
 
@@ -38,6 +39,12 @@ tests_fuzz_fuzz_form_SOURCES = tests/fuzz/fuzz_form.c tests/fuzz/fuzz.h \
 	hubd/hubd.h hubd/util.c
 tests_fuzz_fuzz_form_CFLAGS = $(FUZZ_TARGET_CFLAGS)
 tests_fuzz_fuzz_form_LDADD = $(SODIUM_LIBS)
+
+tests_fuzz_fuzz_roster_SOURCES = tests/fuzz/fuzz_roster.c tests/fuzz/fuzz.h \
+	hubd/hubd.h hubd/roster.h hubd/roster.c hubd/util.c hubd/web.c \
+	hubd/log.c
+tests_fuzz_fuzz_roster_CFLAGS = $(FUZZ_TARGET_CFLAGS)
+tests_fuzz_fuzz_roster_LDADD = $(SODIUM_LIBS)
 
 tests_fuzz_fuzz_config_SOURCES = tests/fuzz/fuzz_config.c tests/fuzz/fuzz.h \
 	hubd/hubd.h hubd/config.c
