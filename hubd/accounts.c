@@ -10,14 +10,25 @@
 
 #include "hubd.h"
 
+/* One-time passwords (expired) are ours and random: a fast hash; chosen
+ * ones get argon2id. */
 static int
-set_hash(struct user *u, const char *pw, char *err, size_t errsize)
+set_hash(struct user *u, const char *pw, int expired, char *err,
+    size_t errsize)
 {
 	const char *why;
 
 	if (password_acceptable(pw, &why) == -1) {
 		snprintf(err, errsize, "%s", why);
 		return -1;
+	}
+	if (expired && strlen(pw) == ONE_TIME_PASSWORD_LEN) {
+		if (otp_hash(pw, u->password_hash,
+		    sizeof(u->password_hash)) == -1) {
+			snprintf(err, errsize, "internal: hash buffer");
+			return -1;
+		}
+		return 0;
 	}
 	if (password_hash(pw, u->password_hash, sizeof(u->password_hash)) == -1) {
 		snprintf(err, errsize, "cannot hash the password (out of memory?)");
@@ -49,7 +60,8 @@ account_create(struct store *st, const char *name, enum role role,
 	u.role = role;
 	u.auth = auth;
 	u.password_expired = auth == AUTH_NATIVE && expired;
-	if (auth == AUTH_NATIVE && set_hash(&u, pw, err, errsize) == -1)
+	if (auth == AUTH_NATIVE && set_hash(&u, pw, expired, err,
+	    errsize) == -1)
 		return -1;
 	r = store_user_add(st, &u);
 	explicit_bzero(u.password_hash, sizeof(u.password_hash));
@@ -71,7 +83,7 @@ int
 account_set_password(struct store *st, struct user *u, const char *pw,
     int expired, const char *actor, char *err, size_t errsize)
 {
-	if (set_hash(u, pw, err, errsize) == -1)
+	if (set_hash(u, pw, expired, err, errsize) == -1)
 		return -1;
 	u->password_expired = expired;
 	if (store_user_update(st, u) != 0) {

@@ -829,5 +829,7 @@ api_route(struct request *rq)
 	}
 	if (strncmp(p, "/users/", 7) == 0)
 		return user_path(rq, p + 7);
+	if (strcmp(p, "/courses") == 0 || strncmp(p, "/courses/", 9) == 0)
+		return api_courses(rq, p + 8);
 	return http_json_error(rq, 404, "no such API path");
 }

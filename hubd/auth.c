@@ -73,12 +73,45 @@ password_hash(const char *pw, char *out, size_t size)
 	return r == 0 ? 0 : -1;
 }
 
+/*
+ * One-time passwords are random (80 bits, random_password()), handed out
+ * to be replaced at the first login: like API tokens they need no slow
+ * hash, and a class of 2,000 is made in a second, not a minute.
+ */
+int
+otp_hash(const char *pw, char *out, size_t size)
+{
+	unsigned char h[HASH_BYTES];
+
+	if (size < sizeof(OTP_PREFIX) + SECRET_HEX)
+		return -1;
+	secret_hash(pw, h);
+	memcpy(out, OTP_PREFIX, sizeof(OTP_PREFIX) - 1);
+	sodium_bin2hex(out + sizeof(OTP_PREFIX) - 1,
+	    size - (sizeof(OTP_PREFIX) - 1), h, sizeof(h));
+	sodium_memzero(h, sizeof(h));
+	return 0;
+}
+
 /* 1 when pw matches hash, 0 when not (or the hash is not ours). */
 int
 password_verify(const char *hash, const char *pw)
 {
+	char	 h[sizeof(OTP_PREFIX) + SECRET_HEX];
 	int	 r;
 
+	if (hash != NULL && strncmp(hash, OTP_PREFIX,
+	    sizeof(OTP_PREFIX) - 1) == 0) {
+		if (strlen(pw) != ONE_TIME_PASSWORD_LEN) {
+			password_burn_time(pw);
+			return 0;
+		}
+		if (otp_hash(pw, h, sizeof(h)) == -1)
+			return 0;
+		r = ct_equal(h, hash);
+		sodium_memzero(h, sizeof(h));
+		return r;
+	}
 	if (hash == NULL || strncmp(hash, "$argon2id$", 10) != 0) {
 		password_burn_time(pw);
 		return 0;
@@ -93,6 +126,8 @@ password_verify(const char *hash, const char *pw)
 int
 password_needs_rehash(const char *hash)
 {
+	if (strncmp(hash, OTP_PREFIX, sizeof(OTP_PREFIX) - 1) == 0)
+		return 0;	/* replaced at this login anyway */
 	return crypto_pwhash_str_needs_rehash(hash, PWHASH_OPSLIMIT,
 	    PWHASH_MEMLIMIT) != 0;
 }

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "hubd.h"
+#include "roster.h"
 
 static const char *progname = "hubctl";
 
@@ -41,6 +42,16 @@ usage(FILE *fp)
 	    "  user del NAME\n"
 	    "  token add NAME [--note TEXT] [--expires SECONDS]\n"
 	    "      Prints a new API token for NAME (for scripts).\n"
+	    "  course add CODE [--title T] [--term T] | course list\n"
+	    "  course archive CODE | course unarchive CODE\n"
+	    "  course enroll CODE NAME [--role student|ta|instructor]\n"
+	    "  roster import FILE --course CODE [--dry-run] [--drop-missing]\n"
+	    "                [--strip-domain DOMAIN|*]\n"
+	    "      A CSV as Canvas, Moodle or Blackboard export it, or\n"
+	    "      username,full_name,email,role.  One transaction: a bad row\n"
+	    "      names its line and nothing is written.  New hub accounts get\n"
+	    "      one-time passwords, printed as CSV (username,password).\n"
+	    "  roster export --course CODE     (CSV on standard output)\n"
 	    "  server list\n"
 	    "  server start NAME [--no-wait] | server stop NAME [--no-wait]\n"
 	    "      Through the running hubd; waits until the server runs or\n"
@@ -350,6 +361,243 @@ cmd_token(struct store *st, int argc, char *argv[])
 }
 
 static int
+print_course(const struct course *c, void *arg)
+{
+	char	 made[32] = "-";
+
+	(void)format_time(c->created, made, sizeof(made));
+	printf("%-20s %-10s %-8s %-20s %s\n", c->code, c->term,
+	    c->archived ? "archived" : "active", made, c->title);
+	return 0;
+}
+
+static int
+cmd_course(struct store *st, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "title", required_argument, NULL, 't' },
+		{ "term", required_argument, NULL, 'T' },
+		{ "role", required_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *verb = argv[0], *title = "", *term = "";
+	enum roster_role role = ROSTER_STUDENT;
+	struct course c;
+	struct user u;
+	char	 err[256];
+	int	 ch, r;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			title = optarg;
+			break;
+		case 'T':
+			term = optarg;
+			break;
+		case 'r':
+			if (course_role_parse(optarg, &role) == -1)
+				die("--role: '%s' is not student, ta or "
+				    "instructor", optarg);
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (strcmp(verb, "list") == 0) {
+		printf("%-20s %-10s %-8s %-20s %s\n", "CODE", "TERM", "STATE",
+		    "CREATED", "TITLE");
+		return store_course_list(st, 0, print_course, NULL) == 0 ? 0 : 1;
+	}
+	if (optind >= argc || !course_code_valid(argv[optind]))
+		die("course %s needs a course code (a-z 0-9 _ . -, at most %d)",
+		    verb, COURSE_CODE_MAX);
+	if (strcmp(verb, "add") == 0) {
+		if (optind != argc - 1)
+			die("course add takes one code");
+		memset(&c, 0, sizeof(c));
+		snprintf(c.code, sizeof(c.code), "%s", argv[optind]);
+		if (strlen(title) > COURSE_TITLE_MAX ||
+		    strlen(term) > COURSE_TERM_MAX)
+			die("--title or --term is too long");
+		snprintf(c.title, sizeof(c.title), "%s", title);
+		snprintf(c.term, sizeof(c.term), "%s", term);
+		if ((r = store_course_add(st, &c)) == STORE_EXISTS)
+			die("course %s exists", c.code);
+		if (r != 0)
+			die("cannot store course %s", c.code);
+		(void)store_audit(st, "hubctl", "course.add", c.code, c.title,
+		    NULL);
+		printf("added course %s\n", c.code);
+		return 0;
+	}
+	if ((r = store_course_get(st, argv[optind], &c)) == STORE_NOT_FOUND)
+		die("no such course: %s", argv[optind]);
+	if (r != 0)
+		die("cannot read course %s", argv[optind]);
+	if (strcmp(verb, "archive") == 0 || strcmp(verb, "unarchive") == 0) {
+		c.archived = strcmp(verb, "archive") == 0;
+		if (store_course_update(st, &c) != 0)
+			die("cannot store course %s", c.code);
+		(void)store_audit(st, "hubctl", c.archived ? "course.archive" :
+		    "course.unarchive", c.code, NULL, NULL);
+		printf("%s %s\n", c.archived ? "archived" : "unarchived",
+		    c.code);
+		return 0;
+	}
+	if (strcmp(verb, "enroll") == 0) {
+		if (optind != argc - 2)
+			die("course enroll takes a code and a user name");
+		get_user(st, argv[optind + 1], &u);
+		if (course_enroll(st, &c, &u, role, "hubctl", err,
+		    sizeof(err)) != 0)
+			die("%s", err);
+		printf("enrolled %s in %s as %s\n", u.name, c.code,
+		    roster_role_name(role));
+		return 0;
+	}
+	die("unknown command: course %s (try --help)", verb);
+}
+
+static int
+export_row(const struct enrollment *e, void *arg)
+{
+	struct roster_row row;
+
+	if (e->dropped != 0)
+		return 0;
+	memset(&row, 0, sizeof(row));
+	snprintf(row.username, sizeof(row.username), "%s", e->user);
+	row.full_name = e->full_name;
+	row.email = e->email;
+	row.role = e->role;
+	row.section = e->section;
+	return roster_export_row(arg, &row) == -1;
+}
+
+static char *
+slurp(const char *path, size_t *len)
+{
+	FILE	*fp = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	char	*buf = NULL;
+	size_t	 size = 0, n;
+
+	if (fp == NULL)
+		die("%s: %s", path, strerror(errno));
+	*len = 0;
+	for (;;) {
+		if (*len + 65536 > size) {
+			size = size ? size * 2 : 1 << 20;
+			if (size > ROSTER_MAX_BYTES + 65536 ||
+			    (buf = realloc(buf, size)) == NULL)
+				die("%s: too large (at most %u MiB)", path,
+				    ROSTER_MAX_BYTES >> 20);
+		}
+		n = fread(buf + *len, 1, size - *len, fp);
+		*len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp))
+		die("%s: read error", path);
+	if (fp != stdin)
+		fclose(fp);
+	return buf;
+}
+
+static int
+cmd_roster(const struct config *cf, struct store *st, int argc,
+    char *argv[])
+{
+	static const struct option opts[] = {
+		{ "course", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "drop-missing", no_argument, NULL, 'd' },
+		{ "strip-domain", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct roster_opts ro_opts = { NULL };
+	struct import_result res;
+	struct roster *ro;
+	struct course c;
+	struct buf b = { 0 };
+	const char *code = NULL, *verb = argv[0], *line, *nl;
+	char	 err[ROSTER_ERR_MAX], *data;
+	size_t	 len;
+	int	 ch, dry = 0, drop = 0;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			code = optarg;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'd':
+			drop = 1;
+			break;
+		case 's':
+			ro_opts.strip_domain = optarg;
+			break;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (code == NULL)
+		die("roster %s needs --course CODE", verb);
+	if (!course_code_valid(code) || store_course_get(st, code, &c) != 0)
+		die("no such course: %s", code);
+	if (strcmp(verb, "export") == 0) {
+		roster_export_header(&b);
+		if (store_enroll_list(st, c.id, export_row, &b) != 0 || b.failed)
+			die("cannot read the roster of %s", code);
+		fwrite(b.data, 1, b.len, stdout);
+		buf_free(&b);
+		return 0;
+	}
+	if (strcmp(verb, "import") != 0)
+		die("unknown command: roster %s (try --help)", verb);
+	if (optind != argc - 1)
+		die("roster import takes one file (- for standard input)");
+	data = slurp(argv[optind], &len);
+	if ((ro = roster_parse(data, len, &ro_opts, err, sizeof(err))) == NULL)
+		die("%s: %s (nothing was written)", argv[optind], err);
+	free(data);
+	if (course_import(st, &c, ro, drop, dry, cf->pam_enabled ? AUTH_PAM :
+	    AUTH_NATIVE, "hubctl", &res, err, sizeof(err)) != 0)
+		die("%s: %s (nothing was written)", argv[optind], err);
+	roster_free(ro);
+	fprintf(stderr, "%s%s roster, %zu rows: %zu accounts made, %zu "
+	    "enrolled, %zu changed, %zu unchanged, %zu dropped, %zu accounts "
+	    "disabled\n", dry ? "dry run: " : "", roster_format_name(res.format),
+	    res.rows, res.created, res.enrolled, res.updated, res.unchanged,
+	    res.dropped, res.disabled);
+	for (line = res.log.data; line != NULL && *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			break;
+		fprintf(stderr, "  %.*s\n", (int)(nl - line), line);
+		if (!dry && strncmp(line, "disable ", 8) == 0) {
+			char	 rq[128], answer[128];
+
+			snprintf(rq, sizeof(rq), "server stop %.*s\n",
+			    (int)(nl - line - 8), line + 8);
+			(void)control_try(cf, rq, answer, sizeof(answer));
+		}
+	}
+	if (!dry && res.passwords.len > 0) {
+		printf("username,one_time_password\n");
+		fwrite(res.passwords.data, 1, res.passwords.len, stdout);
+	}
+	import_result_free(&res);
+	return 0;
+}
+
+static int
 print_server(const struct server_row *r, void *arg)
 {
 	char	 started[32] = "-", active[32] = "-";
@@ -523,13 +771,18 @@ main(int argc, char *argv[])
 	if (auth_init() == -1)
 		die("cannot initialise libsodium");
 	if (strcmp(argv[0], "user") != 0 && strcmp(argv[0], "token") != 0 &&
-	    strcmp(argv[0], "server") != 0)
+	    strcmp(argv[0], "server") != 0 && strcmp(argv[0], "course") != 0 &&
+	    strcmp(argv[0], "roster") != 0)
 		die("unknown command '%s' (try --help)", argv[0]);
 	st = open_store(path, &cf);
 	if (strcmp(argv[0], "user") == 0)
 		r = cmd_user(cf, st, argc - 1, argv + 1);
 	else if (strcmp(argv[0], "token") == 0)
 		r = cmd_token(st, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "course") == 0)
+		r = cmd_course(st, argc - 1, argv + 1);
+	else if (strcmp(argv[0], "roster") == 0)
+		r = cmd_roster(cf, st, argc - 1, argv + 1);
 	else
 		r = cmd_server(cf, st, argc - 1, argv + 1);
 	store_close(st);

@@ -30,6 +30,7 @@
 #define XSRF_HEX		(XSRF_BYTES * 2)
 #define HASH_BYTES		32	/* SHA-256 of a secret, as stored */
 #define ONE_TIME_PASSWORD_LEN	16
+#define OTP_PREFIX		"$otp-sha256$"	/* how one-time ones are kept */
 #define TOKEN_NOTE_MAX		200
 
 #define SESSION_COOKIE		"hubd-session"
@@ -182,6 +183,7 @@ void		 random_hex(char *, size_t);	/* fills n-1 hex digits + NUL */
 void		 random_password(char *, size_t);
 void		 secret_hash(const char *, unsigned char[HASH_BYTES]);
 int		 password_hash(const char *, char *, size_t);
+int		 otp_hash(const char *, char *, size_t);
 int		 password_verify(const char *, const char *);
 int		 password_needs_rehash(const char *);
 void		 password_burn_time(const char *);
@@ -531,7 +533,8 @@ enum MHD_Result	 route(struct request *);
 enum MHD_Result	 route_user(struct request *);
 enum MHD_Result	 proxy_fail(struct request *, int, const char *);
 
-/* api.c */
+/* api.c, api_courses.c */
 enum MHD_Result	 api_route(struct request *);
+enum MHD_Result	 api_courses(struct request *, const char *);
 
 #endif /* HUBD_H */

@@ -5,10 +5,12 @@ hubd_libhub_a_SOURCES = \
 	hubd/hubd.h \
 	hubd/accounts.c \
 	hubd/api.c \
+	hubd/api_courses.c \
 	hubd/auth.c \
 	hubd/backend.c \
 	hubd/config.c \
 	hubd/control.c \
+	hubd/courses.c \
 	hubd/http.c \
 	hubd/log.c \
 	hubd/pages.c \

@@ -15,6 +15,7 @@
 
 #include "hubd.h"
 #include "spawner/proto.h"
+#include "roster.h"
 
 static int
 is_get(const struct request *rq)
@@ -657,8 +658,23 @@ route_user(struct request *rq)
 	if (rq->via == VIA_SESSION && (rq->upgrade || !get) && !origin_ok(rq))
 		return http_json_error(rq, 403, "cross-origin request refused");
 	rq->view_other = strcmp(rq->user.name, rq->owner) != 0;
-	if (rq->view_other && rq->user.role != ROLE_ADMIN)
-		return proxy_fail(rq, 403, "This is not your server.");
+	if (rq->view_other && rq->user.role != ROLE_ADMIN) {
+		/* Instructors and TAs of a course the owner studies in may
+		 * look, to help; nobody else. */
+		struct user owner;
+
+		if (store_user_get(rq->st, rq->owner, &owner) != 0 ||
+		    !store_teaches(rq->st, rq->user.id, owner.id))
+			return proxy_fail(rq, 403, "This is not your server.");
+	}
+	if (rq->view_other) {
+		const char *mode = http_header(rq, "Sec-Fetch-Mode");
+
+		if (rq->upgrade || (mode != NULL && strcmp(mode,
+		    "navigate") == 0))
+			(void)store_audit(rq->st, rq->user.name, "server.open",
+			    rq->owner, rq->path, rq->addr);
+	}
 	if (server_get(rq->owner, &srv, NULL) == -1 ||
 	    srv.state != SRV_RUNNING) {
 		if (!rq->view_other && get && !rq->upgrade &&

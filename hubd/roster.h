@@ -71,4 +71,71 @@ int		 roster_export_header(struct buf *);
 int		 roster_export_row(struct buf *, const struct roster_row *);
 int		 roster_export(struct buf *, const struct roster *);
 
+/* Courses (store.c, courses.c). */
+#define COURSE_CODE_MAX		32
+#define COURSE_TITLE_MAX	200
+#define COURSE_TERM_MAX		64
+#define PROFILE_NAME_MAX	32
+
+struct course {
+	int64_t		 id;
+	char		 code[COURSE_CODE_MAX + 1];
+	char		 title[COURSE_TITLE_MAX + 1];
+	char		 term[COURSE_TERM_MAX + 1];
+	int		 archived;
+	char		 profile[PROFILE_NAME_MAX + 1];
+	time_t		 created;
+	int		 my_role;	/* enum roster_role in lists; -1 none */
+};
+
+struct enrollment {
+	int64_t		 user_id;
+	char		 user[USERNAME_MAX + 1];
+	char		 full_name[ROSTER_NAME_MAX + 1];
+	char		 email[ROSTER_EMAIL_MAX + 1];
+	int		 disabled;
+	enum roster_role role;
+	char		 section[ROSTER_SECTION_MAX + 1];
+	time_t		 added, dropped;	/* dropped 0: active */
+};
+
+typedef int (*store_course_cb)(const struct course *, void *);
+typedef int (*store_enroll_cb)(const struct enrollment *, void *);
+
+int		 store_course_add(struct store *, struct course *);
+int		 store_course_get(struct store *, const char *, struct course *);
+int		 store_course_update(struct store *, const struct course *);
+int		 store_course_list(struct store *, int64_t, store_course_cb,
+		    void *);
+int		 store_enroll_get(struct store *, int64_t, int64_t,
+		    struct enrollment *);
+int		 store_enroll_put(struct store *, int64_t,
+		    const struct enrollment *);
+int		 store_enroll_list(struct store *, int64_t, store_enroll_cb,
+		    void *);
+int		 store_enroll_active(struct store *, int64_t, int64_t *);
+int		 store_user_contact(struct store *, int64_t, const char *,
+		    const char *);
+int		 store_teaches(struct store *, int64_t, int64_t);
+
+/* courses.c */
+struct import_result {
+	enum roster_format format;
+	size_t		 rows;
+	size_t		 created, enrolled, updated, unchanged, dropped;
+	size_t		 disabled;
+	struct buf	 log;		/* one "action user" line each change */
+	struct buf	 passwords;	/* "user,one-time password" lines */
+};
+
+int		 course_code_valid(const char *);
+int		 course_role_parse(const char *, enum roster_role *);
+int		 course_import(struct store *, const struct course *,
+		    const struct roster *, int, int, enum auth_kind,
+		    const char *, struct import_result *, char *, size_t);
+void		 import_result_free(struct import_result *);
+int		 course_enroll(struct store *, const struct course *,
+		    const struct user *, enum roster_role, const char *,
+		    char *, size_t);
+
 #endif /* ROSTER_H */

@@ -15,6 +15,7 @@
 #include <sqlite3.h>
 
 #include "hubd.h"
+#include "roster.h"
 
 /* Migrations: append, never edit a released one. */
 static const char *const migrations[] = {
@@ -76,6 +77,26 @@ static const char *const migrations[] = {
 	"  exit_status INTEGER,"
 	"  oom_kills INTEGER NOT NULL DEFAULT 0,"
 	"  message TEXT);",
+	/* 4: courses and their rosters */
+	"CREATE TABLE courses ("
+	"  id INTEGER PRIMARY KEY,"
+	"  code TEXT NOT NULL UNIQUE,"
+	"  title TEXT NOT NULL DEFAULT '',"
+	"  term TEXT NOT NULL DEFAULT '',"
+	"  archived INTEGER NOT NULL DEFAULT 0,"
+	"  profile TEXT NOT NULL DEFAULT '',"
+	"  created INTEGER NOT NULL);"
+	"CREATE TABLE enrollments ("
+	"  course_id INTEGER NOT NULL REFERENCES courses(id) ON DELETE CASCADE,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  role TEXT NOT NULL CHECK (role IN ('student', 'ta', 'instructor')),"
+	"  section TEXT NOT NULL DEFAULT '',"
+	"  added INTEGER NOT NULL,"
+	"  dropped INTEGER,"
+	"  PRIMARY KEY (course_id, user_id));"
+	"CREATE INDEX enrollments_user ON enrollments(user_id);"
+	"ALTER TABLE users ADD COLUMN full_name TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -104,6 +125,9 @@ server_state_name(enum server_state s)
 	    server_states[s] : "stopped";
 }
 
+#define COURSE_COLS "courses.id, code, title, term, archived, profile, " \
+	"created"
+
 enum stmt_id {
 	S_USER_COUNT,
 	S_ADMIN_COUNT,
@@ -131,6 +155,17 @@ enum stmt_id {
 	S_SERVER_PUT,
 	S_SERVER_LIST,
 	S_SERVER_ACTIVITY,
+	S_COURSE_ADD,
+	S_COURSE_GET,
+	S_COURSE_UPDATE,
+	S_COURSE_LIST,
+	S_COURSE_LIST_USER,
+	S_ENROLL_GET,
+	S_ENROLL_PUT,
+	S_ENROLL_LIST,
+	S_ENROLL_ACTIVE,
+	S_USER_CONTACT,
+	S_TEACHES,
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
@@ -184,6 +219,36 @@ static const char *const sql[S_COUNT] = {
 	    "ON u.id = s.user_id ORDER BY u.name",
 	[S_SERVER_ACTIVITY] = "UPDATE servers SET last_activity = ?2 WHERE "
 	    "user_id = ?1 AND (last_activity IS NULL OR last_activity < ?2)",
+	[S_COURSE_ADD] = "INSERT INTO courses (code, title, term, profile, "
+	    "created) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[S_COURSE_GET] = "SELECT " COURSE_COLS " FROM courses WHERE code = ?1",
+	[S_COURSE_UPDATE] = "UPDATE courses SET title = ?2, term = ?3, "
+	    "archived = ?4, profile = ?5 WHERE id = ?1",
+	[S_COURSE_LIST] = "SELECT " COURSE_COLS ", NULL FROM courses "
+	    "ORDER BY archived, code",
+	[S_COURSE_LIST_USER] = "SELECT " COURSE_COLS ", e.role FROM courses "
+	    "JOIN enrollments e ON e.course_id = courses.id WHERE "
+	    "e.user_id = ?1 AND e.dropped IS NULL ORDER BY archived, code",
+	[S_ENROLL_GET] = "SELECT role, section, added, dropped FROM "
+	    "enrollments WHERE course_id = ?1 AND user_id = ?2",
+	[S_ENROLL_PUT] = "INSERT OR REPLACE INTO enrollments (course_id, "
+	    "user_id, role, section, added, dropped) VALUES (?1, ?2, ?3, ?4, "
+	    "?5, ?6)",
+	[S_ENROLL_LIST] = "SELECT u.id, u.name, u.full_name, u.email, "
+	    "u.disabled, e.role, e.section, e.added, e.dropped FROM "
+	    "enrollments e JOIN users u ON u.id = e.user_id WHERE "
+	    "e.course_id = ?1 ORDER BY e.dropped IS NOT NULL, "
+	    "e.role = 'student', u.name",
+	[S_ENROLL_ACTIVE] = "SELECT count(*) FROM enrollments e JOIN courses c "
+	    "ON c.id = e.course_id WHERE e.user_id = ?1 AND e.dropped IS NULL "
+	    "AND c.archived = 0",
+	[S_USER_CONTACT] = "UPDATE users SET full_name = ?2, email = ?3 WHERE "
+	    "id = ?1",
+	[S_TEACHES] = "SELECT 1 FROM enrollments a JOIN enrollments b ON "
+	    "a.course_id = b.course_id JOIN courses c ON c.id = a.course_id "
+	    "WHERE a.user_id = ?1 AND a.role IN ('instructor', 'ta') AND "
+	    "a.dropped IS NULL AND b.user_id = ?2 AND b.dropped IS NULL AND "
+	    "c.archived = 0 LIMIT 1",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -925,4 +990,241 @@ store_server_activity(struct store *st, int64_t user_id, time_t t)
 	sqlite3_bind_int64(s, 1, user_id);
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)t);
 	return exec_done(st, s);
+}
+
+static const char *const course_roles[] = {
+	[ROSTER_STUDENT] = "student",
+	[ROSTER_TA] = "ta",
+	[ROSTER_INSTRUCTOR] = "instructor",
+};
+
+static enum roster_role
+course_role_of(const char *s)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(course_roles) / sizeof(course_roles[0]); i++)
+		if (strcmp(s, course_roles[i]) == 0)
+			return (enum roster_role)i;
+	return ROSTER_STUDENT;
+}
+
+static void
+read_course(sqlite3_stmt *s, struct course *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->id = sqlite3_column_int64(s, 0);
+	(void)str_copy(c->code, col_text(s, 1), sizeof(c->code));
+	(void)str_copy(c->title, col_text(s, 2), sizeof(c->title));
+	(void)str_copy(c->term, col_text(s, 3), sizeof(c->term));
+	c->archived = sqlite3_column_int(s, 4);
+	(void)str_copy(c->profile, col_text(s, 5), sizeof(c->profile));
+	c->created = (time_t)sqlite3_column_int64(s, 6);
+	c->my_role = -1;
+	if (sqlite3_column_count(s) > 7 &&
+	    sqlite3_column_type(s, 7) != SQLITE_NULL)
+		c->my_role = (int)course_role_of(col_text(s, 7));
+}
+
+int
+store_course_add(struct store *st, struct course *c)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_COURSE_ADD)) == NULL)
+		return -1;
+	if (c->created == 0)
+		c->created = time(NULL);
+	bind_text(s, 1, c->code);
+	bind_text(s, 2, c->title);
+	bind_text(s, 3, c->term);
+	bind_text(s, 4, c->profile);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)c->created);
+	if ((r = exec_done(st, s)) == 0)
+		c->id = sqlite3_last_insert_rowid(st->db);
+	return r;
+}
+
+int
+store_course_get(struct store *st, const char *code, struct course *c)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_COURSE_GET)) == NULL)
+		return -1;
+	bind_text(s, 1, code);
+	if ((r = step_row(st, s)) != 0)
+		return r;
+	read_course(s, c);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_course_update(struct store *st, const struct course *c)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_COURSE_UPDATE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, c->id);
+	bind_text(s, 2, c->title);
+	bind_text(s, 3, c->term);
+	sqlite3_bind_int(s, 4, c->archived);
+	bind_text(s, 5, c->profile);
+	return exec_done(st, s);
+}
+
+/* Every course (user_id 0), or the courses user_id is active in (with
+ * its role in my_role). */
+int
+store_course_list(struct store *st, int64_t user_id, store_course_cb cb,
+    void *arg)
+{
+	sqlite3_stmt *s;
+	struct course c;
+	int	 r;
+
+	if ((s = stmt(st, user_id ? S_COURSE_LIST_USER : S_COURSE_LIST)) ==
+	    NULL)
+		return -1;
+	if (user_id)
+		sqlite3_bind_int64(s, 1, user_id);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		read_course(s, &c);
+		if (cb(&c, arg) != 0) {
+			r = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE) {
+		db_warn(st, "list courses");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_enroll_get(struct store *st, int64_t course_id, int64_t user_id,
+    struct enrollment *e)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_ENROLL_GET)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, course_id);
+	sqlite3_bind_int64(s, 2, user_id);
+	if ((r = step_row(st, s)) != 0)
+		return r;
+	memset(e, 0, sizeof(*e));
+	e->user_id = user_id;
+	e->role = course_role_of(col_text(s, 0));
+	(void)str_copy(e->section, col_text(s, 1), sizeof(e->section));
+	e->added = (time_t)sqlite3_column_int64(s, 2);
+	e->dropped = (time_t)sqlite3_column_int64(s, 3);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_enroll_put(struct store *st, int64_t course_id,
+    const struct enrollment *e)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_ENROLL_PUT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, course_id);
+	sqlite3_bind_int64(s, 2, e->user_id);
+	bind_text(s, 3, course_roles[e->role]);
+	bind_text(s, 4, e->section);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)e->added);
+	bind_time(s, 6, e->dropped);
+	return exec_done(st, s);
+}
+
+int
+store_enroll_list(struct store *st, int64_t course_id, store_enroll_cb cb,
+    void *arg)
+{
+	sqlite3_stmt *s;
+	struct enrollment e;
+	int	 r;
+
+	if ((s = stmt(st, S_ENROLL_LIST)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, course_id);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof(e));
+		e.user_id = sqlite3_column_int64(s, 0);
+		(void)str_copy(e.user, col_text(s, 1), sizeof(e.user));
+		(void)str_copy(e.full_name, col_text(s, 2), sizeof(e.full_name));
+		(void)str_copy(e.email, col_text(s, 3), sizeof(e.email));
+		e.disabled = sqlite3_column_int(s, 4);
+		e.role = course_role_of(col_text(s, 5));
+		(void)str_copy(e.section, col_text(s, 6), sizeof(e.section));
+		e.added = (time_t)sqlite3_column_int64(s, 7);
+		e.dropped = (time_t)sqlite3_column_int64(s, 8);
+		if (cb(&e, arg) != 0) {
+			r = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE) {
+		db_warn(st, "list enrollments");
+		return -1;
+	}
+	return 0;
+}
+
+/* Enrollments of user_id in courses that are not archived. */
+int
+store_enroll_active(struct store *st, int64_t user_id, int64_t *n)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_ENROLL_ACTIVE)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, user_id);
+	if (step_row(st, s) != 0)
+		return -1;
+	*n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_user_contact(struct store *st, int64_t user_id, const char *name,
+    const char *email)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_USER_CONTACT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, user_id);
+	bind_text(s, 2, name);
+	bind_text(s, 3, email);
+	return exec_done(st, s);
+}
+
+/* Does viewer teach (instructor or TA) a course where target studies? */
+int
+store_teaches(struct store *st, int64_t viewer, int64_t target)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_TEACHES)) == NULL)
+		return 0;
+	sqlite3_bind_int64(s, 1, viewer);
+	sqlite3_bind_int64(s, 2, target);
+	r = step_row(st, s);
+	if (r == 0)
+		sqlite3_reset(s);
+	return r == 0;
 }

@@ -24,6 +24,13 @@ passwords(void)
 	ok(password_hash("correct horse", h2, sizeof(h2)) == 0 &&
 	    strcmp(h, h2) != 0, "salted: same password, other hash");
 	ok(password_hash("x", h, 10) == -1, "small buffer refused");
+	ok(otp_hash("abcdefghijkmnpqr", h, sizeof(h)) == 0, "one-time hash");
+	like(h, OTP_PREFIX, "kept as SHA-256 with its own prefix");
+	ok(password_verify(h, "abcdefghijkmnpqr"), "the one-time password "
+	    "verifies");
+	ok(!password_verify(h, "abcdefghijkmnpqs"), "another does not");
+	ok(!password_verify(h, "abc"), "nor a short one");
+	ok(!password_needs_rehash(h), "no rehash of a one-time hash");
 	ok(password_acceptable("short", &why) == -1, "7 characters refused");
 	like(why, "at least 8", "with a reason");
 	ok(password_acceptable("long enough", &why) == 0, "8+ accepted");

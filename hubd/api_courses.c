@@ -1,0 +1,593 @@
+/*
+ * The courses API: /hub/api/courses[/CODE[/roster|/servers|/users/NAME...]].
+ * Who may do what: admins everything; a course's instructors manage it
+ * (roster, settings, servers, passwords of its students); its TAs see the
+ * roster and start or stop its students' servers; students see the course.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "hubd.h"
+#include "roster.h"
+
+enum access {
+	ACC_NONE = 0,
+	ACC_STUDENT,
+	ACC_TA,
+	ACC_INSTRUCTOR,
+	ACC_ADMIN,
+};
+
+static json_t *
+time_or_null(time_t t)
+{
+	char	 s[32];
+
+	return format_time(t, s, sizeof(s)) == 0 ? json_string(s) : json_null();
+}
+
+static const char *
+access_name(enum access a)
+{
+	static const char *const names[] = { "none", "student", "ta",
+	    "instructor", "admin" };
+
+	return names[a];
+}
+
+static json_t *
+course_json(const struct course *c, enum access a)
+{
+	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:s}", "code", c->code,
+	    "title", c->title, "term", c->term, "archived", c->archived,
+	    "profile", c->profile, "created", time_or_null(c->created),
+	    "role", access_name(a));
+}
+
+/* The course named code and what the caller may do in it; a JSON error is
+ * queued (into *r) when there is no such course for the caller. */
+static enum access
+course_access(struct request *rq, const char *code, struct course *c,
+    enum MHD_Result *r)
+{
+	struct enrollment e;
+	int	 found;
+
+	if (!course_code_valid(code) ||
+	    (found = store_course_get(rq->st, code, c)) == STORE_NOT_FOUND) {
+		*r = http_json_error(rq, 404, "no such course: %s", code);
+		return ACC_NONE;
+	}
+	if (found != 0) {
+		*r = http_json_error(rq, 500, "database error");
+		return ACC_NONE;
+	}
+	if (rq->user.role == ROLE_ADMIN)
+		return ACC_ADMIN;
+	if (store_enroll_get(rq->st, c->id, rq->user.id, &e) != 0 ||
+	    e.dropped != 0) {
+		/* Not a member: the same answer as no course at all. */
+		*r = http_json_error(rq, 404, "no such course: %s", code);
+		return ACC_NONE;
+	}
+	return e.role == ROSTER_INSTRUCTOR ? ACC_INSTRUCTOR :
+	    e.role == ROSTER_TA ? ACC_TA : ACC_STUDENT;
+}
+
+struct list_ctx {
+	json_t		*a;
+	int		 admin;
+};
+
+static int
+add_course(const struct course *c, void *arg)
+{
+	struct list_ctx *l = arg;
+	enum access a = l->admin ? ACC_ADMIN : c->my_role == ROSTER_INSTRUCTOR ?
+	    ACC_INSTRUCTOR : c->my_role == ROSTER_TA ? ACC_TA : ACC_STUDENT;
+
+	return json_array_append_new(l->a, course_json(c, a));
+}
+
+static enum MHD_Result
+courses_list(struct request *rq)
+{
+	struct list_ctx l = { json_array(), rq->user.role == ROLE_ADMIN };
+
+	if (store_course_list(rq->st, l.admin ? 0 : rq->user.id, add_course,
+	    &l) != 0) {
+		json_decref(l.a);
+		return http_json_error(rq, 500, "database error");
+	}
+	return http_json(rq, 200, l.a);
+}
+
+static int
+get_string(json_t *j, const char *name, const char **out, size_t max,
+    struct request *rq, enum MHD_Result *r)
+{
+	json_t	*v = json_object_get(j, name);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || strlen(json_string_value(v)) > max) {
+		*r = http_json_error(rq, 400, "'%s' must be a string of at "
+		    "most %zu bytes", name, max);
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 0;
+}
+
+static json_t *
+object_body(struct request *rq, const char *const *known, enum MHD_Result *r)
+{
+	json_error_t jerr;
+	json_t	*j, *v;
+	const char *key;
+	size_t	 i;
+
+	if (rq->body.len == 0)
+		return json_object();
+	if ((j = json_loadb(rq->body.data, rq->body.len,
+	    JSON_REJECT_DUPLICATES, &jerr)) == NULL || !json_is_object(j)) {
+		*r = http_json_error(rq, 400, "the body must be a JSON object%s%s",
+		    j == NULL ? ": " : "", j == NULL ? jerr.text : "");
+		json_decref(j);
+		return NULL;
+	}
+	json_object_foreach(j, key, v) {
+		for (i = 0; known[i] != NULL; i++)
+			if (strcmp(key, known[i]) == 0)
+				break;
+		if (known[i] == NULL) {
+			*r = http_json_error(rq, 400, "unknown field '%s'", key);
+			json_decref(j);
+			return NULL;
+		}
+	}
+	return j;
+}
+
+static enum MHD_Result
+courses_create(struct request *rq)
+{
+	static const char *const known[] = { "code", "title", "term", NULL };
+	enum MHD_Result r = MHD_NO;
+	const char *code = NULL, *title = "", *term = "";
+	struct course c;
+	char	 err[256];
+	json_t	*j;
+	int	 rc;
+
+	if (rq->user.role != ROLE_ADMIN && rq->user.role != ROLE_INSTRUCTOR)
+		return http_json_error(rq, 403, "making a course needs the "
+		    "instructor or admin role");
+	if ((j = object_body(rq, known, &r)) == NULL)
+		return r;
+	if (get_string(j, "code", &code, COURSE_CODE_MAX, rq, &r) == -1 ||
+	    get_string(j, "title", &title, COURSE_TITLE_MAX, rq, &r) == -1 ||
+	    get_string(j, "term", &term, COURSE_TERM_MAX, rq, &r) == -1)
+		goto done;
+	if (code == NULL || !course_code_valid(code)) {
+		r = http_json_error(rq, 400, "'code' must be 1 to %d characters "
+		    "of a-z 0-9 _ . - starting with a letter or digit",
+		    COURSE_CODE_MAX);
+		goto done;
+	}
+	memset(&c, 0, sizeof(c));
+	snprintf(c.code, sizeof(c.code), "%s", code);
+	snprintf(c.title, sizeof(c.title), "%s", title);
+	snprintf(c.term, sizeof(c.term), "%s", term);
+	if (store_begin(rq->st) != 0) {
+		r = http_json_error(rq, 503, "the database is busy");
+		goto done;
+	}
+	rc = store_course_add(rq->st, &c);
+	if (rc == STORE_EXISTS) {
+		store_rollback(rq->st);
+		r = http_json_error(rq, 409, "course %s exists", code);
+		goto done;
+	}
+	if (rc != 0 || (rq->user.role != ROLE_ADMIN && course_enroll(rq->st, &c,
+	    &rq->user, ROSTER_INSTRUCTOR, rq->user.name, err, sizeof(err)) != 0)) {
+		store_rollback(rq->st);
+		r = http_json_error(rq, 500, "cannot store the course");
+		goto done;
+	}
+	(void)store_audit(rq->st, rq->user.name, "course.add", code, title,
+	    rq->addr);
+	if (store_commit(rq->st) != 0) {
+		r = http_json_error(rq, 500, "cannot store the course");
+		goto done;
+	}
+	log_info("course %s made by %s", code, rq->user.name);
+	r = http_json(rq, 201, course_json(&c, rq->user.role == ROLE_ADMIN ?
+	    ACC_ADMIN : ACC_INSTRUCTOR));
+done:
+	json_decref(j);
+	return r;
+}
+
+static enum MHD_Result
+course_patch(struct request *rq, struct course *c, enum access a)
+{
+	static const char *const known[] = { "title", "term", "archived", NULL };
+	enum MHD_Result r = MHD_NO;
+	const char *title = NULL, *term = NULL;
+	json_t	*j, *v;
+
+	if (a < ACC_INSTRUCTOR)
+		return http_json_error(rq, 403, "only the course's instructors "
+		    "change it");
+	if ((j = object_body(rq, known, &r)) == NULL)
+		return r;
+	if (get_string(j, "title", &title, COURSE_TITLE_MAX, rq, &r) == -1 ||
+	    get_string(j, "term", &term, COURSE_TERM_MAX, rq, &r) == -1)
+		goto done;
+	if ((v = json_object_get(j, "archived")) != NULL) {
+		if (!json_is_boolean(v)) {
+			r = http_json_error(rq, 400, "'archived' must be true or "
+			    "false");
+			goto done;
+		}
+		c->archived = json_is_true(v);
+	}
+	if (title != NULL)
+		snprintf(c->title, sizeof(c->title), "%s", title);
+	if (term != NULL)
+		snprintf(c->term, sizeof(c->term), "%s", term);
+	if (store_course_update(rq->st, c) != 0) {
+		r = http_json_error(rq, 500, "cannot store the course");
+		goto done;
+	}
+	(void)store_audit(rq->st, rq->user.name, "course.update", c->code,
+	    NULL, rq->addr);
+	r = http_json(rq, 200, course_json(c, a));
+done:
+	json_decref(j);
+	return r;
+}
+
+struct roster_ctx {
+	json_t		*a;
+	struct buf	 csv;
+	int		 as_csv;
+};
+
+static int
+add_member(const struct enrollment *e, void *arg)
+{
+	struct roster_ctx *rc = arg;
+	struct server_row srv;
+	json_t	*m, *sj = json_null();
+
+	if (rc->as_csv) {
+		struct roster_row row;
+
+		if (e->dropped != 0)
+			return 0;
+		memset(&row, 0, sizeof(row));
+		snprintf(row.username, sizeof(row.username), "%s", e->user);
+		row.full_name = e->full_name;
+		row.email = e->email;
+		row.role = e->role;
+		row.section = e->section;
+		return roster_export_row(&rc->csv, &row) == -1;
+	}
+	if (server_get(e->user, &srv, NULL) == 0)
+		sj = json_pack("{s:s, s:o, s:o, s:I, s:s}", "state",
+		    server_state_name(srv.state), "started",
+		    time_or_null(srv.ready), "last_activity",
+		    time_or_null(srv.last_activity), "oom_kills",
+		    (json_int_t)srv.oom_kills, "message",
+		    srv.state == SRV_FAILED ? srv.message : "");
+	m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o}",
+	    "name", e->user, "full_name", e->full_name, "email", e->email,
+	    "role", roster_role_name(e->role), "section", e->section,
+	    "disabled", e->disabled, "added", time_or_null(e->added),
+	    "dropped", time_or_null(e->dropped), "server", sj);
+	return json_array_append_new(rc->a, m);
+}
+
+static enum MHD_Result
+roster_get(struct request *rq, const struct course *c, enum access a)
+{
+	struct roster_ctx rc;
+	char	 fmt[8] = "", disp[128];
+	struct MHD_Response *resp;
+
+	if (a < ACC_TA)
+		return http_json_error(rq, 403, "the roster is for the course's "
+		    "instructors and TAs");
+	memset(&rc, 0, sizeof(rc));
+	rc.as_csv = http_query(rq, "format", fmt, sizeof(fmt)) == 0 &&
+	    strcmp(fmt, "csv") == 0;
+	if (rc.as_csv)
+		roster_export_header(&rc.csv);
+	else
+		rc.a = json_array();
+	if (store_enroll_list(rq->st, c->id, add_member, &rc) != 0 ||
+	    rc.csv.failed) {
+		json_decref(rc.a);
+		buf_free(&rc.csv);
+		return http_json_error(rq, 500, "cannot read the roster");
+	}
+	if (!rc.as_csv)
+		return http_json(rq, 200, rc.a);
+	if ((resp = http_response(&rc.csv, "text/csv; charset=utf-8")) == NULL)
+		return MHD_NO;
+	snprintf(disp, sizeof(disp), "attachment; filename=\"%s-roster.csv\"",
+	    c->code);
+	MHD_add_response_header(resp, "Content-Disposition", disp);
+	return http_queue(rq, 200, resp);
+}
+
+/* POST .../roster: a CSV file as an LMS exports it. */
+static enum MHD_Result
+roster_import(struct request *rq, const struct course *c, enum access a)
+{
+	struct roster_opts opts = { NULL };
+	struct import_result res;
+	struct roster *ro;
+	char	 err[ROSTER_ERR_MAX], flag[8], domain[128];
+	json_t	*out, *pw;
+	int	 dry = 0, drop = 0;
+	const char *line, *nl;
+
+	if (a < ACC_INSTRUCTOR)
+		return http_json_error(rq, 403, "only the course's instructors "
+		    "import its roster");
+	if (http_query(rq, "dry_run", flag, sizeof(flag)) == 0)
+		dry = strcmp(flag, "0") != 0 && strcmp(flag, "false") != 0;
+	if (http_query(rq, "drop_missing", flag, sizeof(flag)) == 0)
+		drop = strcmp(flag, "0") != 0 && strcmp(flag, "false") != 0;
+	if (http_query(rq, "strip_domain", domain, sizeof(domain)) == 0 &&
+	    domain[0] != '\0')
+		opts.strip_domain = domain;
+	if ((ro = roster_parse(rq->body.data != NULL ? rq->body.data : "",
+	    rq->body.len, &opts, err, sizeof(err))) == NULL)
+		return http_json_error(rq, 400, "%s", err);
+	if (course_import(rq->st, c, ro, drop, dry, rq->cf->pam_enabled ?
+	    AUTH_PAM : AUTH_NATIVE, rq->user.name, &res, err,
+	    sizeof(err)) != 0) {
+		roster_free(ro);
+		return http_json_error(rq, 400, "%s", err);
+	}
+	roster_free(ro);
+	out = json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:[]}",
+	    "dry_run", dry, "format", roster_format_name(res.format),
+	    "rows", (json_int_t)res.rows, "created", (json_int_t)res.created,
+	    "enrolled", (json_int_t)res.enrolled, "updated",
+	    (json_int_t)res.updated, "unchanged", (json_int_t)res.unchanged,
+	    "dropped", (json_int_t)res.dropped, "disabled",
+	    (json_int_t)res.disabled, "changes");
+	for (line = res.log.data; out != NULL && line != NULL && *line != '\0';
+	    line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			break;
+		json_array_append_new(json_object_get(out, "changes"),
+		    json_stringn(line, (size_t)(nl - line)));
+		/* Accounts disabled by the turnover: their servers stop. */
+		if (!dry && strncmp(line, "disable ", 8) == 0) {
+			char	 who[USERNAME_MAX + 1], why[128];
+
+			snprintf(who, sizeof(who), "%.*s", (int)(nl - line - 8),
+			    line + 8);
+			(void)server_stop(who, "dropped", why, sizeof(why));
+		}
+	}
+	if (!dry && out != NULL && res.passwords.len > 0) {
+		/* One-time passwords to hand out, shown once. */
+		pw = json_array();
+		for (line = res.passwords.data; *line != '\0'; line = nl + 1) {
+			const char *comma = strchr(line, ',');
+
+			if ((nl = strchr(line, '\n')) == NULL || comma == NULL)
+				break;
+			json_array_append_new(pw, json_pack("{s:s%, s:s%}",
+			    "name", line, (size_t)(comma - line), "password",
+			    comma + 1, (size_t)(nl - comma - 1)));
+		}
+		json_object_set_new(out, "passwords", pw);
+	}
+	import_result_free(&res);
+	log_info("roster of %s %s by %s", c->code, dry ? "previewed" :
+	    "imported", rq->user.name);
+	return http_json(rq, dry ? 200 : 201, out);
+}
+
+struct servers_ctx {
+	int		 start;
+	unsigned	 n;
+};
+
+static int
+each_student(const struct enrollment *e, void *arg)
+{
+	struct servers_ctx *sc = arg;
+	struct user u;
+	char	 err[256];
+
+	if (e->dropped != 0 || e->role != ROSTER_STUDENT || e->disabled)
+		return 0;
+	memset(&u, 0, sizeof(u));
+	u.id = e->user_id;
+	snprintf(u.name, sizeof(u.name), "%s", e->user);
+	if (sc->start) {
+		/* The kind of account decides the server's identity. */
+		struct store *st = pool_get();
+		int	 got = store_user_get_id(st, e->user_id, &u);
+
+		pool_put(st);
+		if (got != 0)
+			return 0;
+		if (server_start(&u, err, sizeof(err)) == 0)
+			sc->n++;
+	} else if (server_stop(e->user, "course", err, sizeof(err)) == 0)
+		sc->n++;
+	return 0;
+}
+
+/* Start or stop every student's server of the course (a class start:
+ * the queue takes them in order). */
+static enum MHD_Result
+course_servers(struct request *rq, const struct course *c, enum access a)
+{
+	struct servers_ctx sc = { 0, 0 };
+
+	if (a < ACC_TA)
+		return http_json_error(rq, 403, "only the course's instructors "
+		    "and TAs start its servers");
+	if (strcmp(rq->method, "POST") == 0)
+		sc.start = 1;
+	else if (strcmp(rq->method, "DELETE") != 0)
+		return http_json_error(rq, 405, "POST or DELETE here");
+	if (store_enroll_list(rq->st, c->id, each_student, &sc) != 0)
+		return http_json_error(rq, 500, "cannot read the roster");
+	(void)store_audit(rq->st, rq->user.name, sc.start ? "course.start" :
+	    "course.stop", c->code, NULL, rq->addr);
+	return http_json(rq, 202, json_pack("{s:I}", sc.start ? "starting" :
+	    "stopping", (json_int_t)sc.n));
+}
+
+/* .../users/NAME[/password]: enroll, drop, or a new one-time password. */
+static enum MHD_Result
+course_user(struct request *rq, const struct course *c, enum access a,
+    const char *rest)
+{
+	static const char *const known[] = { "role", NULL };
+	char	 name[USERNAME_MAX + 1], err[256], otp[ONE_TIME_PASSWORD_LEN + 1];
+	const char *slash = strchr(rest, '/'), *rolestr = NULL;
+	size_t	 n = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+	struct enrollment e;
+	struct user u;
+	enum roster_role role = ROSTER_STUDENT;
+	enum MHD_Result r = MHD_NO;
+	json_t	*j;
+
+	if (n == 0 || n > USERNAME_MAX)
+		return http_json_error(rq, 404, "no such user");
+	memcpy(name, rest, n);
+	name[n] = '\0';
+	if (!username_valid(name) || store_user_get(rq->st, name, &u) != 0)
+		return http_json_error(rq, 404, "no such user: %s", name);
+	if (slash != NULL && strcmp(slash, "/password") == 0) {
+		if (strcmp(rq->method, "POST") != 0)
+			return http_json_error(rq, 405, "only POST here");
+		if (a < ACC_TA || store_enroll_get(rq->st, c->id, u.id, &e) != 0 ||
+		    e.dropped != 0 || e.role != ROSTER_STUDENT)
+			return http_json_error(rq, 403, "you can reset the "
+			    "passwords of this course's students only");
+		if (u.auth != AUTH_NATIVE)
+			return http_json_error(rq, 409, "%s logs in with a "
+			    "campus account", name);
+		random_password(otp, sizeof(otp));
+		if (account_set_password(rq->st, &u, otp, 1, rq->user.name, err,
+		    sizeof(err)) != 0 ||
+		    store_session_delete_user(rq->st, u.id) != 0) {
+			explicit_bzero(otp, sizeof(otp));
+			return http_json_error(rq, 500, "%s", err);
+		}
+		log_info("password of %s reset by %s (%s)", name, rq->user.name,
+		    c->code);
+		r = http_json(rq, 200, json_pack("{s:s, s:s}", "name", name,
+		    "password", otp));
+		explicit_bzero(otp, sizeof(otp));
+		return r;
+	}
+	if (slash != NULL)
+		return http_json_error(rq, 404, "no such API path");
+	if (a < ACC_INSTRUCTOR)
+		return http_json_error(rq, 403, "only the course's instructors "
+		    "change its roster");
+	if (strcmp(rq->method, "DELETE") == 0) {
+		if (store_enroll_get(rq->st, c->id, u.id, &e) != 0 ||
+		    e.dropped != 0)
+			return http_json_error(rq, 404, "%s is not in %s", name,
+			    c->code);
+		e.dropped = time(NULL);
+		if (store_enroll_put(rq->st, c->id, &e) != 0)
+			return http_json_error(rq, 500, "database error");
+		(void)store_audit(rq->st, rq->user.name, "course.drop", name,
+		    c->code, rq->addr);
+		return http_queue(rq, 204, http_response(&(struct buf){ 0 },
+		    "application/json"));
+	}
+	if (strcmp(rq->method, "POST") != 0)
+		return http_json_error(rq, 405, "POST or DELETE here");
+	if ((j = object_body(rq, known, &r)) == NULL)
+		return r;
+	if (get_string(j, "role", &rolestr, 16, rq, &r) == -1)
+		goto done;
+	if (rolestr != NULL && course_role_parse(rolestr, &role) == -1) {
+		r = http_json_error(rq, 400, "'role' must be student, ta or "
+		    "instructor");
+		goto done;
+	}
+	if (course_enroll(rq->st, c, &u, role, rq->user.name, err,
+	    sizeof(err)) != 0) {
+		r = http_json_error(rq, 500, "%s", err);
+		goto done;
+	}
+	r = http_json(rq, 201, json_pack("{s:s, s:s, s:s}", "name", name,
+	    "course", c->code, "role", roster_role_name(role)));
+done:
+	json_decref(j);
+	return r;
+}
+
+/* /hub/api/courses[...] with the caller authenticated. */
+enum MHD_Result
+api_courses(struct request *rq, const char *p)
+{
+	char	 code[COURSE_CODE_MAX + 1];
+	const char *slash;
+	struct course c;
+	enum access a;
+	enum MHD_Result r = MHD_NO;
+	size_t	 n;
+
+	if (*p == '\0') {
+		if (strcmp(rq->method, "GET") == 0)
+			return courses_list(rq);
+		if (strcmp(rq->method, "POST") == 0)
+			return courses_create(rq);
+		return http_json_error(rq, 405, "GET or POST here");
+	}
+	if (*p++ != '/')
+		return http_json_error(rq, 404, "no such API path");
+	slash = strchr(p, '/');
+	n = slash != NULL ? (size_t)(slash - p) : strlen(p);
+	if (n == 0 || n > COURSE_CODE_MAX)
+		return http_json_error(rq, 404, "no such course");
+	memcpy(code, p, n);
+	code[n] = '\0';
+	if ((a = course_access(rq, code, &c, &r)) == ACC_NONE)
+		return r;
+	if (slash == NULL) {
+		if (strcmp(rq->method, "GET") == 0)
+			return http_json(rq, 200, course_json(&c, a));
+		if (strcmp(rq->method, "PATCH") == 0)
+			return course_patch(rq, &c, a);
+		return http_json_error(rq, 405, "GET or PATCH here");
+	}
+	if (strcmp(slash, "/roster") == 0) {
+		if (strcmp(rq->method, "GET") == 0)
+			return roster_get(rq, &c, a);
+		if (strcmp(rq->method, "POST") == 0)
+			return roster_import(rq, &c, a);
+		return http_json_error(rq, 405, "GET or POST here");
+	}
+	if (strcmp(slash, "/servers") == 0)
+		return course_servers(rq, &c, a);
+	if (strncmp(slash, "/users/", 7) == 0)
+		return course_user(rq, &c, a, slash + 7);
+	return http_json_error(rq, 404, "no such API path");
+}

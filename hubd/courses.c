@@ -1,0 +1,295 @@
+/*
+ * Courses and their rosters: importing what an LMS exported (accounts made,
+ * people enrolled, role and section changes, drops at semester turnover),
+ * in one transaction, with a dry run that is the same run rolled back.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hubd.h"
+#include "roster.h"
+
+/* [a-z0-9][a-z0-9_.-]{0,31} without "..": safe in paths and URLs. */
+int
+course_code_valid(const char *s)
+{
+	size_t	 i, n;
+
+	if (s == NULL || (n = strlen(s)) == 0 || n > COURSE_CODE_MAX)
+		return 0;
+	for (i = 0; i < n; i++) {
+		unsigned char c = s[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    (i > 0 && (c == '_' || c == '-' || c == '.'))))
+			return 0;
+		if (c == '.' && s[i - 1] == '.')
+			return 0;
+	}
+	return 1;
+}
+
+int
+course_role_parse(const char *s, enum roster_role *r)
+{
+	if (strcmp(s, "student") == 0)
+		*r = ROSTER_STUDENT;
+	else if (strcmp(s, "ta") == 0)
+		*r = ROSTER_TA;
+	else if (strcmp(s, "instructor") == 0)
+		*r = ROSTER_INSTRUCTOR;
+	else
+		return -1;
+	return 0;
+}
+
+void
+import_result_free(struct import_result *res)
+{
+	if (res->passwords.data != NULL)
+		explicit_bzero(res->passwords.data, res->passwords.size);
+	buf_free(&res->passwords);
+	buf_free(&res->log);
+}
+
+/* Enroll u in c with role (again, if dropped): 0, or -1 with err. */
+int
+course_enroll(struct store *st, const struct course *c, const struct user *u,
+    enum roster_role role, const char *actor, char *err, size_t errsize)
+{
+	struct enrollment e;
+	int	 r = store_enroll_get(st, c->id, u->id, &e);
+
+	if (r == -1) {
+		snprintf(err, errsize, "cannot read the enrollment");
+		return -1;
+	}
+	if (r == STORE_NOT_FOUND) {
+		memset(&e, 0, sizeof(e));
+		e.user_id = u->id;
+		e.added = time(NULL);
+	}
+	e.role = role;
+	e.dropped = 0;
+	if (store_enroll_put(st, c->id, &e) != 0) {
+		snprintf(err, errsize, "cannot store the enrollment");
+		return -1;
+	}
+	(void)store_audit(st, actor, "course.enroll", u->name, c->code, NULL);
+	return 0;
+}
+
+struct drop_ctx {
+	const struct roster *ro;
+	struct enrollment *drop;	/* students not on the roster */
+	size_t		 n, size;
+	int		 failed;
+};
+
+static int
+on_roster(const struct roster *ro, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < ro->nrows; i++)
+		if (strcmp(ro->rows[i].username, name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+collect_missing(const struct enrollment *e, void *arg)
+{
+	struct drop_ctx *d = arg;
+	struct enrollment *p;
+
+	if (e->dropped != 0 || e->role != ROSTER_STUDENT ||
+	    on_roster(d->ro, e->user))
+		return 0;
+	if (d->n == d->size) {
+		d->size = d->size ? d->size * 2 : 64;
+		if ((p = reallocarray(d->drop, d->size, sizeof(*p))) == NULL) {
+			d->failed = 1;
+			return 1;
+		}
+		d->drop = p;
+	}
+	d->drop[d->n++] = *e;
+	return 0;
+}
+
+/* One row: the account (made when new), its name and address, and the
+ * enrollment. */
+static int
+import_row(struct store *st, const struct course *c,
+    const struct roster_row *row, enum auth_kind auth, const char *actor,
+    struct import_result *res, char *err, size_t errsize)
+{
+	struct user u;
+	struct enrollment e;
+	char	 otp[ONE_TIME_PASSWORD_LEN + 1], why[256];
+	int	 r, changed = 0;
+
+	r = store_user_get(st, row->username, &u);
+	if (r == -1)
+		goto dberr;
+	if (r == STORE_NOT_FOUND) {
+		random_password(otp, sizeof(otp));
+		if (account_create(st, row->username, row->role ==
+		    ROSTER_INSTRUCTOR ? ROLE_INSTRUCTOR : ROLE_STUDENT, auth,
+		    otp, 1, actor, why, sizeof(why)) != 0) {
+			snprintf(err, errsize, "line %u: %s", row->line, why);
+			explicit_bzero(otp, sizeof(otp));
+			return -1;
+		}
+		if (auth == AUTH_NATIVE)
+			buf_printf(&res->passwords, "%s,%s\n", row->username, otp);
+		explicit_bzero(otp, sizeof(otp));
+		if (store_user_get(st, row->username, &u) != 0)
+			goto dberr;
+		res->created++;
+		buf_printf(&res->log, "create %s\n", row->username);
+	} else if (u.disabled) {
+		/* Back for a new term: the account comes back too. */
+		u.disabled = 0;
+		if (store_user_update(st, &u) != 0)
+			goto dberr;
+		buf_printf(&res->log, "enable %s\n", row->username);
+	}
+	if ((row->full_name[0] != '\0' || row->email[0] != '\0') &&
+	    store_user_contact(st, u.id, row->full_name, row->email) != 0)
+		goto dberr;
+	r = store_enroll_get(st, c->id, u.id, &e);
+	if (r == -1)
+		goto dberr;
+	if (r == STORE_NOT_FOUND) {
+		memset(&e, 0, sizeof(e));
+		e.user_id = u.id;
+		e.added = time(NULL);
+		changed = 2;
+	} else if (e.dropped != 0)
+		changed = 2;
+	else if (e.role != row->role || strcmp(e.section,
+	    row->section != NULL ? row->section : "") != 0)
+		changed = 1;
+	if (!changed) {
+		res->unchanged++;
+		return 0;
+	}
+	e.role = row->role;
+	e.dropped = 0;
+	snprintf(e.section, sizeof(e.section), "%s",
+	    row->section != NULL ? row->section : "");
+	if (store_enroll_put(st, c->id, &e) != 0)
+		goto dberr;
+	if (changed == 2) {
+		res->enrolled++;
+		buf_printf(&res->log, "enroll %s %s\n", row->username,
+		    roster_role_name(row->role));
+	} else {
+		res->updated++;
+		buf_printf(&res->log, "update %s %s\n", row->username,
+		    roster_role_name(row->role));
+	}
+	(void)store_audit(st, actor, changed == 2 ? "course.enroll" :
+	    "course.update", row->username, c->code, NULL);
+	return 0;
+dberr:
+	snprintf(err, errsize, "line %u: database error (see the log)",
+	    row->line);
+	return -1;
+}
+
+/*
+ * Apply roster ro to course c in one transaction: every row's account and
+ * enrollment, and with drop_missing the students not on it dropped (their
+ * accounts disabled when they have no other active course).  dry_run
+ * reports the same counts and rolls back.  -1 with a message naming the
+ * line on any error, and nothing is written.
+ */
+int
+course_import(struct store *st, const struct course *c,
+    const struct roster *ro, int drop_missing, int dry_run,
+    enum auth_kind auth, const char *actor, struct import_result *res,
+    char *err, size_t errsize)
+{
+	struct drop_ctx d;
+	struct user u;
+	size_t	 i;
+	int64_t	 active;
+
+	memset(res, 0, sizeof(*res));
+	memset(&d, 0, sizeof(d));
+	res->format = ro->format;
+	res->rows = ro->nrows;
+	if (store_begin(st) != 0) {
+		snprintf(err, errsize, "the database is busy; try again");
+		return -1;
+	}
+	for (i = 0; i < ro->nrows; i++)
+		if (import_row(st, c, &ro->rows[i], auth, actor, res, err,
+		    errsize) == -1)
+			goto fail;
+	if (drop_missing) {
+		d.ro = ro;
+		if (store_enroll_list(st, c->id, collect_missing, &d) != 0 ||
+		    d.failed) {
+			snprintf(err, errsize, "cannot read the roster");
+			goto fail;
+		}
+		for (i = 0; i < d.n; i++) {
+			d.drop[i].dropped = time(NULL);
+			if (store_enroll_put(st, c->id, &d.drop[i]) != 0)
+				goto dberr;
+			res->dropped++;
+			buf_printf(&res->log, "drop %s\n", d.drop[i].user);
+			(void)store_audit(st, actor, "course.drop",
+			    d.drop[i].user, c->code, NULL);
+			/* Their files stay; the account rests when no
+			 * course is left. */
+			if (store_enroll_active(st, d.drop[i].user_id,
+			    &active) != 0 || store_user_get_id(st,
+			    d.drop[i].user_id, &u) != 0)
+				goto dberr;
+			if (active == 0 && u.role == ROLE_STUDENT && !u.disabled) {
+				u.disabled = 1;
+				if (store_user_update(st, &u) != 0 ||
+				    store_session_delete_user(st, u.id) != 0)
+					goto dberr;
+				res->disabled++;
+				buf_printf(&res->log, "disable %s\n", u.name);
+			}
+		}
+	}
+	if (res->log.failed || res->passwords.failed) {
+		snprintf(err, errsize, "out of memory");
+		goto fail;
+	}
+	if (dry_run) {
+		store_rollback(st);
+		free(d.drop);
+		/* Nothing was made: no password to show. */
+		if (res->passwords.data != NULL)
+			explicit_bzero(res->passwords.data, res->passwords.size);
+		buf_free(&res->passwords);
+		return 0;
+	}
+	(void)store_audit(st, actor, "course.import", c->code,
+	    roster_format_name(ro->format), NULL);
+	if (store_commit(st) != 0) {
+		snprintf(err, errsize, "cannot commit the import");
+		goto fail;
+	}
+	free(d.drop);
+	return 0;
+dberr:
+	snprintf(err, errsize, "database error (see the log)");
+fail:
+	store_rollback(st);
+	free(d.drop);
+	import_result_free(res);
+	return -1;
+}
