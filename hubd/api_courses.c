@@ -16,14 +16,6 @@
 #include "hubd.h"
 #include "roster.h"
 
-enum access {
-	ACC_NONE = 0,
-	ACC_STUDENT,
-	ACC_TA,
-	ACC_INSTRUCTOR,
-	ACC_ADMIN,
-};
-
 static json_t *
 time_or_null(time_t t)
 {
@@ -32,52 +24,29 @@ time_or_null(time_t t)
 	return format_time(t, s, sizeof(s)) == 0 ? json_string(s) : json_null();
 }
 
-static const char *
-access_name(enum access a)
-{
-	static const char *const names[] = { "none", "student", "ta",
-	    "instructor", "admin" };
-
-	return names[a];
-}
-
 static json_t *
-course_json(const struct course *c, enum access a)
+course_json(const struct course *c, enum course_access a)
 {
 	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:s}", "code", c->code,
 	    "title", c->title, "term", c->term, "archived", c->archived,
 	    "profile", c->profile, "created", time_or_null(c->created),
-	    "role", access_name(a));
+	    "role", course_access_name(a));
 }
 
 /* The course named code and what the caller may do in it; a JSON error is
  * queued (into *r) when there is no such course for the caller. */
-static enum access
+static enum course_access
 course_access(struct request *rq, const char *code, struct course *c,
     enum MHD_Result *r)
 {
-	struct enrollment e;
-	int	 found;
+	int	 dberr;
+	enum course_access a = course_access_of(rq->st, &rq->user, code, c,
+	    &dberr);
 
-	if (!course_code_valid(code) ||
-	    (found = store_course_get(rq->st, code, c)) == STORE_NOT_FOUND) {
-		*r = http_json_error(rq, 404, "no such course: %s", code);
-		return ACC_NONE;
-	}
-	if (found != 0) {
-		*r = http_json_error(rq, 500, "database error");
-		return ACC_NONE;
-	}
-	if (rq->user.role == ROLE_ADMIN)
-		return ACC_ADMIN;
-	if (store_enroll_get(rq->st, c->id, rq->user.id, &e) != 0 ||
-	    e.dropped != 0) {
-		/* Not a member: the same answer as no course at all. */
-		*r = http_json_error(rq, 404, "no such course: %s", code);
-		return ACC_NONE;
-	}
-	return e.role == ROSTER_INSTRUCTOR ? ACC_INSTRUCTOR :
-	    e.role == ROSTER_TA ? ACC_TA : ACC_STUDENT;
+	if (a == ACC_NONE)
+		*r = dberr ? http_json_error(rq, 500, "database error") :
+		    http_json_error(rq, 404, "no such course: %s", code);
+	return a;
 }
 
 struct list_ctx {
@@ -89,7 +58,7 @@ static int
 add_course(const struct course *c, void *arg)
 {
 	struct list_ctx *l = arg;
-	enum access a = l->admin ? ACC_ADMIN : c->my_role == ROSTER_INSTRUCTOR ?
+	enum course_access a = l->admin ? ACC_ADMIN : c->my_role == ROSTER_INSTRUCTOR ?
 	    ACC_INSTRUCTOR : c->my_role == ROSTER_TA ? ACC_TA : ACC_STUDENT;
 
 	return json_array_append_new(l->a, course_json(c, a));
@@ -216,7 +185,7 @@ done:
 }
 
 static enum MHD_Result
-course_patch(struct request *rq, struct course *c, enum access a)
+course_patch(struct request *rq, struct course *c, enum course_access a)
 {
 	static const char *const known[] = { "title", "term", "archived", NULL };
 	enum MHD_Result r = MHD_NO;
@@ -297,7 +266,7 @@ add_member(const struct enrollment *e, void *arg)
 }
 
 static enum MHD_Result
-roster_get(struct request *rq, const struct course *c, enum access a)
+roster_get(struct request *rq, const struct course *c, enum course_access a)
 {
 	struct roster_ctx rc;
 	char	 fmt[8] = "", disp[128];
@@ -331,7 +300,7 @@ roster_get(struct request *rq, const struct course *c, enum access a)
 
 /* POST .../roster: a CSV file as an LMS exports it. */
 static enum MHD_Result
-roster_import(struct request *rq, const struct course *c, enum access a)
+roster_import(struct request *rq, const struct course *c, enum course_access a)
 {
 	struct roster_opts opts = { NULL };
 	struct import_result res;
@@ -403,63 +372,32 @@ roster_import(struct request *rq, const struct course *c, enum access a)
 	return http_json(rq, dry ? 200 : 201, out);
 }
 
-struct servers_ctx {
-	int		 start;
-	unsigned	 n;
-};
-
-static int
-each_student(const struct enrollment *e, void *arg)
-{
-	struct servers_ctx *sc = arg;
-	struct user u;
-	char	 err[256];
-
-	if (e->dropped != 0 || e->role != ROSTER_STUDENT || e->disabled)
-		return 0;
-	memset(&u, 0, sizeof(u));
-	u.id = e->user_id;
-	snprintf(u.name, sizeof(u.name), "%s", e->user);
-	if (sc->start) {
-		/* The kind of account decides the server's identity. */
-		struct store *st = pool_get();
-		int	 got = store_user_get_id(st, e->user_id, &u);
-
-		pool_put(st);
-		if (got != 0)
-			return 0;
-		if (server_start(&u, err, sizeof(err)) == 0)
-			sc->n++;
-	} else if (server_stop(e->user, "course", err, sizeof(err)) == 0)
-		sc->n++;
-	return 0;
-}
-
 /* Start or stop every student's server of the course (a class start:
  * the queue takes them in order). */
 static enum MHD_Result
-course_servers(struct request *rq, const struct course *c, enum access a)
+course_servers(struct request *rq, const struct course *c, enum course_access a)
 {
-	struct servers_ctx sc = { 0, 0 };
+	int	 start = 0;
+	unsigned n;
 
 	if (a < ACC_TA)
 		return http_json_error(rq, 403, "only the course's instructors "
 		    "and TAs start its servers");
 	if (strcmp(rq->method, "POST") == 0)
-		sc.start = 1;
+		start = 1;
 	else if (strcmp(rq->method, "DELETE") != 0)
 		return http_json_error(rq, 405, "POST or DELETE here");
-	if (store_enroll_list(rq->st, c->id, each_student, &sc) != 0)
+	if (course_servers_all(rq->st, c, start, &n) != 0)
 		return http_json_error(rq, 500, "cannot read the roster");
-	(void)store_audit(rq->st, rq->user.name, sc.start ? "course.start" :
+	(void)store_audit(rq->st, rq->user.name, start ? "course.start" :
 	    "course.stop", c->code, NULL, rq->addr);
-	return http_json(rq, 202, json_pack("{s:I}", sc.start ? "starting" :
-	    "stopping", (json_int_t)sc.n));
+	return http_json(rq, 202, json_pack("{s:I}", start ? "starting" :
+	    "stopping", (json_int_t)n));
 }
 
 /* .../users/NAME[/password]: enroll, drop, or a new one-time password. */
 static enum MHD_Result
-course_user(struct request *rq, const struct course *c, enum access a,
+course_user(struct request *rq, const struct course *c, enum course_access a,
     const char *rest)
 {
 	static const char *const known[] = { "role", NULL };
@@ -550,7 +488,7 @@ api_courses(struct request *rq, const char *p)
 	char	 code[COURSE_CODE_MAX + 1];
 	const char *slash;
 	struct course c;
-	enum access a;
+	enum course_access a;
 	enum MHD_Result r = MHD_NO;
 	size_t	 n;
 

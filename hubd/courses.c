@@ -293,3 +293,108 @@ fail:
 	import_result_free(res);
 	return -1;
 }
+
+const char *
+course_access_name(enum course_access a)
+{
+	static const char *const names[] = { "none", "student", "ta",
+	    "instructor", "admin" };
+
+	return names[a];
+}
+
+/*
+ * The course named code (into c) and what u may do in it.  ACC_NONE when
+ * there is no such course or u is not in it (the same to the asker);
+ * *dberr set on a database error.
+ */
+enum course_access
+course_access_of(struct store *st, const struct user *u, const char *code,
+    struct course *c, int *dberr)
+{
+	struct enrollment e;
+	int	 r;
+
+	*dberr = 0;
+	if (!course_code_valid(code))
+		return ACC_NONE;
+	if ((r = store_course_get(st, code, c)) != 0) {
+		*dberr = r == -1;
+		return ACC_NONE;
+	}
+	if (u->role == ROLE_ADMIN)
+		return ACC_ADMIN;
+	if (store_enroll_get(st, c->id, u->id, &e) != 0 || e.dropped != 0)
+		return ACC_NONE;
+	return e.role == ROSTER_INSTRUCTOR ? ACC_INSTRUCTOR :
+	    e.role == ROSTER_TA ? ACC_TA : ACC_STUDENT;
+}
+
+struct servers_ctx {
+	int		 start;
+	unsigned	 n;
+	struct user	*users;
+	size_t		 nusers, size;
+	int		 failed;
+};
+
+static int
+collect_student(const struct enrollment *e, void *arg)
+{
+	struct servers_ctx *sc = arg;
+	struct user *p;
+
+	if (e->dropped != 0 || e->role != ROSTER_STUDENT || e->disabled)
+		return 0;
+	if (sc->nusers == sc->size) {
+		sc->size = sc->size ? sc->size * 2 : 64;
+		if ((p = reallocarray(sc->users, sc->size, sizeof(*p))) == NULL) {
+			sc->failed = 1;
+			return 1;
+		}
+		sc->users = p;
+	}
+	memset(&sc->users[sc->nusers], 0, sizeof(*p));
+	sc->users[sc->nusers].id = e->user_id;
+	snprintf(sc->users[sc->nusers].name, sizeof(sc->users[0].name), "%s",
+	    e->user);
+	sc->nusers++;
+	return 0;
+}
+
+/*
+ * Start (a class start: the queue takes them in order) or stop every
+ * active student's server of c; how many were asked in *n.
+ */
+int
+course_servers_all(struct store *st, const struct course *c, int start,
+    unsigned *n)
+{
+	struct servers_ctx sc;
+	char	 err[256];
+	size_t	 i;
+
+	memset(&sc, 0, sizeof(sc));
+	if (store_enroll_list(st, c->id, collect_student, &sc) != 0 ||
+	    sc.failed) {
+		free(sc.users);
+		return -1;
+	}
+	for (i = 0; i < sc.nusers; i++) {
+		struct user u;
+
+		if (start) {
+			/* The kind of account decides the identity. */
+			if (store_user_get_id(st, sc.users[i].id, &u) != 0)
+				continue;
+			if (server_start(&u, err, sizeof(err)) == 0)
+				sc.n++;
+		} else if (server_stop(sc.users[i].name, "course", err,
+		    sizeof(err)) == 0)
+			sc.n++;
+	}
+	free(sc.users);
+	if (n != NULL)
+		*n = sc.n;
+	return 0;
+}

@@ -464,6 +464,8 @@ http_page(struct request *rq, int status, const char *title,
 		buf_escape(&nav, rq->user.name);
 		buf_printf(&nav, " <small>(%s)</small></span> ",
 		    role_name(rq->user.role));
+		if (rq->user.role == ROLE_ADMIN)
+			buf_puts(&nav, "<a href=\"/hub/admin\">Admin</a> ");
 		buf_puts(&nav, "<a href=\"/hub/home\">Home</a> "
 		    "<a href=\"/hub/password\">Password</a> "
 		    "<a href=\"/hub/logout\">Log out</a>");

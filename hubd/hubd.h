@@ -255,8 +255,17 @@ struct server_row {
 	char		 message[SERVER_MESSAGE_MAX];
 };
 
+struct audit_entry {
+	time_t		 at;
+	char		 actor[USERNAME_MAX + 16];
+	char		 action[32];
+	char		 target[128];
+	char		 detail[256];
+};
+
 struct store;
 typedef int (*store_user_cb)(const struct user *, void *);
+typedef int (*store_audit_cb)(const struct audit_entry *, void *);
 typedef int (*store_server_cb)(const struct server_row *, void *);
 typedef int (*store_token_cb)(const struct api_token *, void *);
 
@@ -303,6 +312,7 @@ int		 store_server_get(struct store *, const char *,
 int		 store_server_put(struct store *, const struct server_row *);
 int		 store_server_list(struct store *, store_server_cb, void *);
 int		 store_server_activity(struct store *, int64_t, time_t);
+int		 store_audit_list(struct store *, int, store_audit_cb, void *);
 int		 store_audit(struct store *, const char *, const char *,
 		    const char *, const char *, const char *);
 

@@ -14,6 +14,7 @@ hubd_libhub_a_SOURCES = \
 	hubd/http.c \
 	hubd/log.c \
 	hubd/pages.c \
+	hubd/pages_courses.c \
 	hubd/pool.c \
 	hubd/privsep.c \
 	hubd/roster.c \

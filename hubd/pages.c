@@ -306,6 +306,21 @@ state_text(const struct server_row *r, unsigned place, char *buf,
 	return buf;
 }
 
+static int
+home_course(const struct course *c, void *arg)
+{
+	struct buf *b = arg;
+
+	if (c->archived)
+		return 0;
+	buf_printf(b, "<li><a href=\"/hub/courses/%s\">", c->code);
+	buf_escape(b, c->title[0] != '\0' ? c->title : c->code);
+	buf_printf(b, "</a> <small class=\"muted\">%s%s%s</small></li>\n",
+	    c->code, c->my_role == ROSTER_INSTRUCTOR ? " · instructor" :
+	    c->my_role == ROSTER_TA ? " · TA" : "", "");
+	return b->failed;
+}
+
 static enum MHD_Result
 home(struct request *rq)
 {
@@ -315,9 +330,14 @@ home(struct request *rq)
 	int	 pending, running, stopped;
 	struct tm tm;
 
+	struct buf courses = { 0 };
+	enum MHD_Result res;
+
 	memset(&r, 0, sizeof(r));
 	if (server_get(rq->user.name, &r, &place) == -1)
 		r.state = SRV_STOPPED;
+	(void)store_course_list(rq->st, rq->user.role == ROLE_ADMIN ? 0 :
+	    rq->user.id, home_course, &courses);
 	pending = r.state == SRV_QUEUED || r.state == SRV_STARTING;
 	running = r.state == SRV_RUNNING;
 	stopped = r.state == SRV_STOPPED || r.state == SRV_FAILED;
@@ -339,11 +359,15 @@ home(struct request *rq)
 			{ "pending_hidden", pending ? "" : "hidden" },
 			{ "start_hidden", stopped ? "" : "hidden" },
 			{ "stop_hidden", running || pending ? "" : "hidden" },
+			{ "courses", courses.data != NULL ? courses.data : "" },
+			{ "courses_hidden", courses.len > 0 ? "" : "hidden" },
 			{ NULL, NULL },
 		};
 
-		return http_page(rq, 200, "Home", "home.html", v);
+		res = http_page(rq, 200, "Home", "home.html", v);
 	}
+	buf_free(&courses);
+	return res;
 }
 
 /* The spawn page: progress of the start (events by JavaScript, or a
@@ -729,6 +753,16 @@ route(struct request *rq)
 		if (!is_get(rq) && !is_post(rq))
 			return not_allowed(rq, "GET, HEAD, POST");
 		return need_login(rq, &r, 1) ? password(rq) : r;
+	}
+	if (strncmp(p, "/hub/courses/", 13) == 0) {
+		if (!is_get(rq) && !is_post(rq))
+			return not_allowed(rq, "GET, HEAD, POST");
+		return need_login(rq, &r, 0) ? page_courses(rq, p + 13) : r;
+	}
+	if (strcmp(p, "/hub/admin") == 0) {
+		if (!is_get(rq))
+			return not_allowed(rq, "GET, HEAD");
+		return need_login(rq, &r, 0) ? page_admin(rq) : r;
 	}
 	if (strcmp(p, "/hub/spawn") == 0 || strcmp(p, "/hub/stop") == 0) {
 		if (!is_post(rq))

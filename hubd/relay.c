@@ -13,6 +13,9 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -259,9 +262,15 @@ relay_add(const char *user, int cfd, const char *extra_in, size_t extra_len,
 	struct epoll_event ev;
 	int	 i;
 
+	int	 one = 1;
+
 	if (extra_len > RELAY_BUF || surplus_len > RELAY_BUF ||
 	    (r = calloc(1, sizeof(*r))) == NULL)
 		return -1;
+	/* Kernel messages are small and come one by one: without this the
+	 * browser's delayed ACK stalls each for 40 ms (Nagle).  Under TLS
+	 * the socket is libmicrohttpd's socketpair and this is a no-op. */
+	(void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	snprintf(r->user, sizeof(r->user), "%s", user);
 	r->urh = urh;
 	r->start = r->last = time(NULL);

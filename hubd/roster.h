@@ -118,7 +118,26 @@ int		 store_user_contact(struct store *, int64_t, const char *,
 		    const char *);
 int		 store_teaches(struct store *, int64_t, int64_t);
 
+/* What a user may do in a course. */
+enum course_access {
+	ACC_NONE = 0,
+	ACC_STUDENT,
+	ACC_TA,
+	ACC_INSTRUCTOR,
+	ACC_ADMIN,
+};
+
 /* courses.c */
+enum course_access course_access_of(struct store *, const struct user *,
+		    const char *, struct course *, int *);
+const char	*course_access_name(enum course_access);
+int		 course_servers_all(struct store *, const struct course *, int,
+		    unsigned *);
+
+/* pages_courses.c */
+enum MHD_Result	 page_courses(struct request *, const char *);
+enum MHD_Result	 page_admin(struct request *);
+int		 multipart_xsrf_ok(struct request *);
 struct import_result {
 	enum roster_format format;
 	size_t		 rows;

@@ -21,8 +21,8 @@
 #include "spawner/proto.h"
 
 #define SPAWN_CALL_SEC		60	/* START: the spawner answers at once */
-#define PROBE_FIRST_MS		100
-#define PROBE_MAX_MS		500
+#define PROBE_FIRST_MS		10	/* readiness: Jupyter takes ~0.5 s */
+#define PROBE_MAX_MS		40
 
 struct srv {
 	struct srv	*next;

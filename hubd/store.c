@@ -166,6 +166,7 @@ enum stmt_id {
 	S_ENROLL_ACTIVE,
 	S_USER_CONTACT,
 	S_TEACHES,
+	S_AUDIT_LIST,
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
@@ -249,6 +250,8 @@ static const char *const sql[S_COUNT] = {
 	    "WHERE a.user_id = ?1 AND a.role IN ('instructor', 'ta') AND "
 	    "a.dropped IS NULL AND b.user_id = ?2 AND b.dropped IS NULL AND "
 	    "c.archived = 0 LIMIT 1",
+	[S_AUDIT_LIST] = "SELECT at, actor, action, target, detail FROM "
+	    "audit_log ORDER BY id DESC LIMIT ?1",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -1227,4 +1230,35 @@ store_teaches(struct store *st, int64_t viewer, int64_t target)
 	if (r == 0)
 		sqlite3_reset(s);
 	return r == 0;
+}
+
+/* The latest limit entries of the audit log, newest first. */
+int
+store_audit_list(struct store *st, int limit, store_audit_cb cb, void *arg)
+{
+	sqlite3_stmt *s;
+	struct audit_entry e;
+	int	 r;
+
+	if ((s = stmt(st, S_AUDIT_LIST)) == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, limit);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof(e));
+		e.at = (time_t)sqlite3_column_int64(s, 0);
+		(void)str_copy(e.actor, col_text(s, 1), sizeof(e.actor));
+		(void)str_copy(e.action, col_text(s, 2), sizeof(e.action));
+		(void)str_copy(e.target, col_text(s, 3), sizeof(e.target));
+		(void)str_copy(e.detail, col_text(s, 4), sizeof(e.detail));
+		if (cb(&e, arg) != 0) {
+			r = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_reset(s);
+	if (r != SQLITE_DONE) {
+		db_warn(st, "list the audit log");
+		return -1;
+	}
+	return 0;
 }

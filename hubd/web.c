@@ -157,7 +157,7 @@ web_load(const char *dir, char *err, size_t errsize)
 	char	 path[4096];
 	static const char *const required[] = {
 		"layout.html", "login.html", "home.html", "password.html",
-		"error.html", "spawn.html",
+		"error.html", "spawn.html", "course.html", "admin.html",
 	};
 	size_t	 i;
 

@@ -6,7 +6,9 @@ dist_webtemplates_DATA = \
 	web/templates/home.html \
 	web/templates/password.html \
 	web/templates/error.html \
-	web/templates/spawn.html
+	web/templates/spawn.html \
+	web/templates/course.html \
+	web/templates/admin.html
 webstaticdir = $(pkgdatadir)/web/static
 dist_webstatic_DATA = \
 	web/static/hub.css \

@@ -483,9 +483,11 @@ class Kernel:
 
     def send(self, obj):
         import json
-        data = json.dumps(obj).encode()
+        self._frame(0x81, json.dumps(obj).encode())
+
+    def _frame(self, first, data):
         mask = os.urandom(4)
-        hdr = bytes([0x81])
+        hdr = bytes([first])
         n = len(data)
         if n < 126:
             hdr += bytes([0x80 | n])
@@ -519,6 +521,8 @@ class Kernel:
                 return json.loads(data)
             if op == 8:
                 raise RuntimeError("websocket closed by the server")
+            if op == 9:     # ping: Jupyter closes sockets that never pong
+                self._frame(0x8A, data)
 
     def run(self, code, timeout=60):
         """Execute code; the text it printed (stream) or its result."""
