@@ -187,9 +187,10 @@ done:
 static enum MHD_Result
 course_patch(struct request *rq, struct course *c, enum course_access a)
 {
-	static const char *const known[] = { "title", "term", "archived", NULL };
+	static const char *const known[] = { "title", "term", "archived",
+	    "profile", NULL };
 	enum MHD_Result r = MHD_NO;
-	const char *title = NULL, *term = NULL;
+	const char *title = NULL, *term = NULL, *profile = NULL;
 	json_t	*j, *v;
 
 	if (a < ACC_INSTRUCTOR)
@@ -198,8 +199,17 @@ course_patch(struct request *rq, struct course *c, enum course_access a)
 	if ((j = object_body(rq, known, &r)) == NULL)
 		return r;
 	if (get_string(j, "title", &title, COURSE_TITLE_MAX, rq, &r) == -1 ||
-	    get_string(j, "term", &term, COURSE_TERM_MAX, rq, &r) == -1)
+	    get_string(j, "term", &term, COURSE_TERM_MAX, rq, &r) == -1 ||
+	    get_string(j, "profile", &profile, PROFILE_NAME_MAX, rq, &r) == -1)
 		goto done;
+	if (profile != NULL && profile[0] != '\0' &&
+	    config_profile(rq->cf, profile) == NULL) {
+		r = http_json_error(rq, 400, "no profile '%s' in the hub's "
+		    "configuration ([profile.%s])", profile, profile);
+		goto done;
+	}
+	if (profile != NULL)
+		snprintf(c->profile, sizeof(c->profile), "%s", profile);
 	if ((v = json_object_get(j, "archived")) != NULL) {
 		if (!json_is_boolean(v)) {
 			r = http_json_error(rq, 400, "'archived' must be true or "

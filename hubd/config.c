@@ -436,12 +436,79 @@ set_key(struct parse *p, const struct key *k, const char *value)
 	return -1;
 }
 
+const struct profile *
+config_profile(const struct config *cf, const char *name)
+{
+	int	 i;
+
+	for (i = 0; i < cf->nprofiles; i++)
+		if (strcmp(cf->profiles[i].name, name) == 0)
+			return &cf->profiles[i];
+	return NULL;
+}
+
+/* [profile.NAME]: memory, cpus, pids; what is not given is [server]'s. */
+static int
+on_profile(struct parse *p, const char *section, const char *name,
+    const char *value)
+{
+	struct config *cf = p->cf;
+	const char *pname = section + 8;
+	struct profile *pr;
+	char	 why[SB_ERRLEN];
+	size_t	 i, n = strlen(pname);
+	int	 r;
+
+	if (n == 0 || n > PROFILE_NAME_LEN) {
+		seterr(p, "[%s]: a profile name has 1 to %d characters",
+		    section, PROFILE_NAME_LEN);
+		return 0;
+	}
+	for (i = 0; i < n; i++)
+		if (!((pname[i] >= 'a' && pname[i] <= 'z') ||
+		    (pname[i] >= '0' && pname[i] <= '9') || pname[i] == '_' ||
+		    pname[i] == '-')) {
+			seterr(p, "[%s]: a profile name is a-z 0-9 _ -", section);
+			return 0;
+		}
+	if ((pr = (struct profile *)config_profile(cf, pname)) == NULL) {
+		if (cf->nprofiles == PROFILES_MAX) {
+			seterr(p, "[%s]: at most %d profiles", section,
+			    PROFILES_MAX);
+			return 0;
+		}
+		pr = &cf->profiles[cf->nprofiles++];
+		memset(pr, 0, sizeof(*pr));
+		snprintf(pr->name, sizeof(pr->name), "%s", pname);
+		pr->line = p->line;
+	}
+	if (strcmp(name, "memory") == 0)
+		r = limits_parse_memory(value, &pr->memory, why, sizeof(why));
+	else if (strcmp(name, "cpus") == 0)
+		r = limits_parse_cpus(value, &pr->cpus, why, sizeof(why));
+	else if (strcmp(name, "pids") == 0)
+		r = limits_parse_pids(value, &pr->pids, why, sizeof(why));
+	else {
+		seterr(p, "unknown key '%s' in section [%s] (memory, cpus, "
+		    "pids)", name, section);
+		return 0;
+	}
+	if (r == -1) {
+		seterr(p, "[%s] %s: %s", section, name, why);
+		return 0;
+	}
+	return 1;
+}
+
 static int
 on_key(void *arg, const char *section, const char *name, const char *value)
 {
 	struct parse *p = arg;
 	size_t	 i;
 	int	 known_section = 0;
+
+	if (strncmp(section, "profile.", 8) == 0)
+		return on_profile(p, section, name, value);
 
 	if (section[0] == '\0') {
 		seterr(p, "'%s' is outside a section; put it under [hub] or "
@@ -650,6 +717,16 @@ load(struct parse *p)
 		goto fail;
 	if (!p->skip_tls && check_tls(p) == -1)
 		goto fail;
+	for (i = 0; i < (size_t)p->cf->nprofiles; i++) {
+		struct profile *pr = &p->cf->profiles[i];
+
+		if (pr->memory == 0)
+			pr->memory = p->cf->server_memory;
+		if (pr->cpus == 0)
+			pr->cpus = p->cf->server_cpus;
+		if (pr->pids == 0)
+			pr->pids = p->cf->server_pids;
+	}
 	return p->cf;
 fail:
 	config_free(p->cf);

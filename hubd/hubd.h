@@ -80,6 +80,18 @@ enum log_level {
 	LOG_LEVEL_DEBUG,
 };
 
+/* A [profile.NAME] section: limits a course may give its students. */
+#define PROFILES_MAX		32
+#define PROFILE_NAME_LEN	32
+
+struct profile {
+	char		 name[PROFILE_NAME_LEN + 1];
+	uint64_t	 memory;	/* bytes */
+	unsigned	 cpus;		/* millicpus */
+	unsigned	 pids;
+	int		 line;
+};
+
 /* config.c: every key, its type and default live in one table there. */
 struct config {
 	char		*path;
@@ -127,6 +139,9 @@ struct config {
 	unsigned	 server_idle_timeout;
 	unsigned	 server_max_age;
 	unsigned	 server_spawns;
+	/* [profile.NAME] sections */
+	struct profile	 profiles[PROFILES_MAX];
+	int		 nprofiles;
 	/* [login] */
 	unsigned	 login_user_failures;
 	unsigned	 login_address_failures;
@@ -137,6 +152,7 @@ struct config	*config_reload(const char *, char *, size_t);
 struct config	*config_load_string(const char *, const char *, char *, size_t);
 void		 config_free(struct config *);
 void		 config_print_defaults(FILE *);
+const struct profile *config_profile(const struct config *, const char *);
 int		 parse_duration(const char *, unsigned *);
 int		 parse_size(const char *, unsigned *);
 int		 parse_listen(const char *, struct sockaddr_storage *,
@@ -313,6 +329,8 @@ int		 store_server_put(struct store *, const struct server_row *);
 int		 store_server_list(struct store *, store_server_cb, void *);
 int		 store_server_activity(struct store *, int64_t, time_t);
 int		 store_audit_list(struct store *, int, store_audit_cb, void *);
+int		 store_user_profiles(struct store *, int64_t,
+		    int (*)(const char *, void *), void *);
 int		 store_audit(struct store *, const char *, const char *,
 		    const char *, const char *, const char *);
 

@@ -233,6 +233,41 @@ ask_stop(const char *user, char *err, size_t errsize)
 	return 1;
 }
 
+struct pick {
+	const struct config *cf;
+	const struct profile *best;
+};
+
+static int
+bigger_profile(const char *name, void *arg)
+{
+	struct pick *pk = arg;
+	const struct profile *p = config_profile(pk->cf, name);
+
+	if (p == NULL)
+		log_warnx("a course names profile '%s', which the configuration "
+		    "does not have", name);
+	else if (pk->best == NULL || p->memory > pk->best->memory ||
+	    (p->memory == pk->best->memory && p->cpus > pk->best->cpus))
+		pk->best = p;
+	return 0;
+}
+
+/* A student in several courses gets the largest limits among their
+ * active courses' profiles; "" when none has one. */
+static void
+pick_profile(int64_t user_id, char *out, size_t size)
+{
+	struct gen *g = gen_get();
+	struct pick pk = { g->cf, NULL };
+
+	pthread_mutex_lock(&db_lock);
+	(void)store_user_profiles(sdb, user_id, bigger_profile, &pk);
+	pthread_mutex_unlock(&db_lock);
+	snprintf(out, size, "%s", pk.best != NULL ? pk.best->name : "");
+	gen_put(g);
+}
+
 /* One start, from the queue to ready or failed.  Runs in a worker. */
 static void
 spawn_one(struct srv *s)
@@ -251,6 +286,7 @@ spawn_one(struct srv *s)
 	snprintf(rq.token, sizeof(rq.token), "%s", s->row.token);
 	spawn = s->spawn;
 	pthread_mutex_unlock(&lock);
+	pick_profile(s->row.user_id, rq.profile, sizeof(rq.profile));
 	ok = spawner_call(&rq, SP_STARTED, &a, SPAWN_CALL_SEC, err,
 	    sizeof(err)) == 0;
 	explicit_bzero(&rq, sizeof(rq));

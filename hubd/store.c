@@ -167,6 +167,7 @@ enum stmt_id {
 	S_USER_CONTACT,
 	S_TEACHES,
 	S_AUDIT_LIST,
+	S_USER_PROFILES,
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
@@ -252,6 +253,9 @@ static const char *const sql[S_COUNT] = {
 	    "c.archived = 0 LIMIT 1",
 	[S_AUDIT_LIST] = "SELECT at, actor, action, target, detail FROM "
 	    "audit_log ORDER BY id DESC LIMIT ?1",
+	[S_USER_PROFILES] = "SELECT DISTINCT c.profile FROM enrollments e "
+	    "JOIN courses c ON c.id = e.course_id WHERE e.user_id = ?1 AND "
+	    "e.dropped IS NULL AND c.archived = 0 AND c.profile != ''",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -1261,4 +1265,24 @@ store_audit_list(struct store *st, int limit, store_audit_cb cb, void *arg)
 		return -1;
 	}
 	return 0;
+}
+
+/* The profiles of user_id's active courses, each once, to cb. */
+int
+store_user_profiles(struct store *st, int64_t user_id,
+    int (*cb)(const char *, void *), void *arg)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_USER_PROFILES)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, user_id);
+	while ((r = sqlite3_step(s)) == SQLITE_ROW)
+		if (cb(col_text(s, 0), arg) != 0) {
+			r = SQLITE_DONE;
+			break;
+		}
+	sqlite3_reset(s);
+	return r == SQLITE_DONE ? 0 : -1;
 }

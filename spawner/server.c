@@ -370,6 +370,7 @@ srv_start(struct sp_start *rq)
 {
 	struct sp_started a;
 	struct sandbox_config sc;
+	const struct profile *prof = NULL;
 	struct student st;
 	struct server *s = NULL;
 	struct args args = { 0 };
@@ -395,9 +396,12 @@ srv_start(struct sp_start *rq)
 		    "[a-z0-9_-]", NULL);
 		goto done;
 	}
-	if (rq->profile[0] != '\0') {
-		snprintf(err, sizeof(err), "profile '%s': profiles are not "
-		    "supported yet", rq->profile);
+	/* A course's profile names limits of our own configuration; the
+	 * hub only picks which. */
+	if (rq->profile[0] != '\0' && (prof = config_profile(cf,
+	    rq->profile)) == NULL) {
+		snprintf(err, sizeof(err), "profile '%s' is not in the "
+		    "configuration", rq->profile);
 		started_fail(&a, err, NULL);
 		goto done;
 	}
@@ -430,9 +434,9 @@ srv_start(struct sp_start *rq)
 	sc.gid = st.gid;
 	sc.home = st.home;
 	sc.sockdir = st.sockdir;
-	sc.limits.memory = cf->server_memory;
-	sc.limits.cpus = cf->server_cpus;
-	sc.limits.pids = cf->server_pids;
+	sc.limits.memory = prof != NULL ? prof->memory : cf->server_memory;
+	sc.limits.cpus = prof != NULL ? prof->cpus : cf->server_cpus;
+	sc.limits.pids = prof != NULL ? prof->pids : cf->server_pids;
 	sc.hostnet = cf->server_host_network;
 	sc.die_with_parent = 0;		/* servers outlive hubd and us */
 	sc.instance = next_instance();

@@ -39,6 +39,7 @@ INTEGRATION_TESTS = \
 	tests/integration/config_check.py \
 	tests/integration/courses_access.py \
 	tests/integration/courses_pages.py \
+	tests/integration/courses_profile.py \
 	tests/integration/courses_roster.py \
 	tests/integration/first_admin.py \
 	tests/integration/hubctl_cli.py \
