@@ -346,8 +346,10 @@ http_login(struct request *rq, const struct user *u)
 void
 http_logout(struct request *rq)
 {
-	if (rq->via == VIA_SESSION)
+	if (rq->via == VIA_SESSION) {
 		(void)store_session_delete(rq->st, rq->session_hash);
+		relay_end_session(rq->session.id);
+	}
 	(void)http_set_cookie(rq, SESSION_COOKIE, "", "/", 0, "Lax");
 	rq->authed = 0;
 	rq->via = VIA_NONE;
@@ -589,8 +591,8 @@ on_upgrade(void *arg, struct MHD_Connection *conn, void *con_cls,
 
 	surplus = proxy_surplus(rq->px, &slen);
 	bfd = proxy_take_fd(rq->px);
-	if (relay_add(rq->owner, sock, extra_in, extra_len, bfd, surplus, slen,
-	    urh) == -1) {
+	if (relay_add(rq->owner, rq->via == VIA_SESSION ? rq->session.id : 0,
+	    sock, extra_in, extra_len, bfd, surplus, slen, urh) == -1) {
 		log_warnx("websocket of %s: cannot relay it", rq->owner);
 		close(bfd);
 		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);

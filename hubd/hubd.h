@@ -551,8 +551,9 @@ void		 proxy_shutdown_all(void);
 
 /* relay.c: websockets, both ways, one epoll thread */
 int		 relay_init(void);
-int		 relay_add(const char *, int, const char *, size_t, int,
-		    const char *, size_t, struct MHD_UpgradeResponseHandle *);
+int		 relay_add(const char *, int64_t, int, const char *, size_t,
+		    int, const char *, size_t, struct MHD_UpgradeResponseHandle *);
+void		 relay_end_session(int64_t);
 void		 relay_stop(void);
 unsigned	 relay_count(void);
 

@@ -44,6 +44,8 @@ struct relay {
 	struct side	 s[2];
 	struct MHD_UpgradeResponseHandle *urh;
 	char		 user[USERNAME_MAX + 1];
+	int64_t		 session;	/* the viewer's login; 0: a token */
+	int		 ended;		/* its login ended: close it */
 	time_t		 start, last, linger, noted;
 };
 
@@ -174,7 +176,7 @@ expire(time_t now)
 
 	for (r = relays; r != NULL; r = next) {
 		next = r->next;
-		if ((r->linger != 0 && now >= r->linger) ||
+		if (r->ended || (r->linger != 0 && now >= r->linger) ||
 		    now - r->last >= RELAY_IDLE || now - r->start >= RELAY_LIFE ||
 		    quitting)
 			finish(r);
@@ -198,6 +200,7 @@ relay_main(void *arg)
 
 			if (s == NULL) {	/* the wake-up eventfd */
 				(void)!read(wake, &junk, sizeof(junk));
+				swept = 0;	/* sweep now */
 				continue;
 			}
 			/* A relay finished earlier in this batch is not
@@ -253,9 +256,31 @@ relay_init(void)
  * A new websocket: the browser's socket (libmicrohttpd's), its bytes read
  * past the head, the server's socket and the bytes it sent after its 101.
  */
+/* A login ended (logout, password change, account disabled): its
+ * websockets close too. */
+void
+relay_end_session(int64_t session)
+{
+	struct relay *r;
+	uint64_t one = 1;
+	int	 any = 0;
+
+	if (session == 0 || !running)
+		return;
+	pthread_mutex_lock(&relay_lock);
+	for (r = relays; r != NULL; r = r->next)
+		if (r->session == session) {
+			r->ended = 1;
+			any = 1;
+		}
+	pthread_mutex_unlock(&relay_lock);
+	if (any)
+		(void)!write(wake, &one, sizeof(one));
+}
+
 int
-relay_add(const char *user, int cfd, const char *extra_in, size_t extra_len,
-    int bfd, const char *surplus, size_t surplus_len,
+relay_add(const char *user, int64_t session, int cfd, const char *extra_in,
+    size_t extra_len, int bfd, const char *surplus, size_t surplus_len,
     struct MHD_UpgradeResponseHandle *urh)
 {
 	struct relay *r;
@@ -272,6 +297,7 @@ relay_add(const char *user, int cfd, const char *extra_in, size_t extra_len,
 	 * the socket is libmicrohttpd's socketpair and this is a no-op. */
 	(void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	snprintf(r->user, sizeof(r->user), "%s", user);
+	r->session = session;
 	r->urh = urh;
 	r->start = r->last = time(NULL);
 	for (i = 0; i < 2; i++) {

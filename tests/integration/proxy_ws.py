@@ -100,6 +100,26 @@ def test(t, hub):
     for _, k in socks:
         k.close()
     t.eq(hub.client().get("/hub/health").status, 200, "hubd keeps serving")
+
+    # Logging out ends the login's websockets too.
+    n = names[1]
+    c = hub.client()
+    c.login(n, "password of %s" % n)
+    k = Kernel(None, n, None, kernels[n], hub=hub, headers={
+        "Cookie": "hubd-session=" + c.cookies["hubd-session"],
+        "Origin": hub.url})
+    t.eq(k.run("3+3").strip(), "6", "a websocket of a fresh login works")
+    c.get("/hub/logout")
+    import socket as _socket
+    try:
+        k.s.settimeout(10)
+        while True:
+            k.recv()
+    except _socket.timeout:
+        t.ok(False, "logging out closes it (still open after 10 s)")
+    except (RuntimeError, OSError) as e:
+        t.ok(True, "logging out closes it (%s)" % type(e).__name__)
+    k.close()
     wait_state(hub, admin, victim, ("failed",), timeout=30)
     for n in names[:-1]:
         admin.api("DELETE", "/users/%s/server" % n)
