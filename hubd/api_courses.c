@@ -16,6 +16,11 @@
 #include "hubd.h"
 #include "roster.h"
 
+static json_t	*object_body(struct request *, const char *const *,
+		    enum MHD_Result *);
+static int	 get_string(json_t *, const char *, const char **, size_t,
+		    struct request *, enum MHD_Result *);
+
 static json_t *
 time_or_null(time_t t)
 {
@@ -27,10 +32,91 @@ time_or_null(time_t t)
 static json_t *
 course_json(const struct course *c, enum course_access a)
 {
-	return json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:s}", "code", c->code,
-	    "title", c->title, "term", c->term, "archived", c->archived,
-	    "profile", c->profile, "created", time_or_null(c->created),
-	    "role", course_access_name(a));
+	json_t	*j = json_pack("{s:s, s:s, s:s, s:b, s:s, s:o, s:s}", "code",
+	    c->code, "title", c->title, "term", c->term, "archived",
+	    c->archived, "profile", c->profile, "created",
+	    time_or_null(c->created), "role", course_access_name(a));
+
+	if (j != NULL && a >= ACC_INSTRUCTOR && c->join_code[0] != '\0') {
+		json_object_set_new(j, "join_code", json_string(c->join_code));
+		json_object_set_new(j, "join_expires",
+		    time_or_null(c->join_expires));
+	}
+	return j;
+}
+
+/* POST .../join-code {"expires_in": s}: a new code; DELETE: none. */
+static enum MHD_Result
+join_code(struct request *rq, struct course *c, enum course_access a)
+{
+	static const char *const known[] = { "expires_in", NULL };
+	enum MHD_Result r = MHD_NO;
+	json_int_t expires = 0;
+	json_t	*j, *v;
+
+	if (a < ACC_INSTRUCTOR)
+		return http_json_error(rq, 403, "only the course's instructors "
+		    "set its join code");
+	if (strcmp(rq->method, "DELETE") == 0) {
+		c->join_code[0] = '\0';
+		c->join_expires = 0;
+	} else if (strcmp(rq->method, "POST") == 0) {
+		if ((j = object_body(rq, known, &r)) == NULL)
+			return r;
+		if ((v = json_object_get(j, "expires_in")) != NULL &&
+		    !json_is_null(v) && (!json_is_integer(v) ||
+		    (expires = json_integer_value(v)) <= 0 ||
+		    expires > 366LL * 86400)) {
+			json_decref(j);
+			return http_json_error(rq, 400, "'expires_in' must be "
+			    "seconds, at most a year");
+		}
+		json_decref(j);
+		random_password(c->join_code, sizeof(c->join_code));
+		c->join_expires = expires ? time(NULL) + (time_t)expires : 0;
+	} else
+		return http_json_error(rq, 405, "POST or DELETE here");
+	if (store_course_update(rq->st, c) != 0)
+		return http_json_error(rq, 500, "cannot store the course");
+	(void)store_audit(rq->st, rq->user.name, "course.join_code", c->code,
+	    c->join_code[0] != '\0' ? "new" : "removed", rq->addr);
+	return http_json(rq, 200, course_json(c, a));
+}
+
+/* POST /hub/api/courses/join {"join_code": "..."}: a student joins. */
+static enum MHD_Result
+course_join_api(struct request *rq)
+{
+	static const char *const known[] = { "join_code", NULL };
+	enum MHD_Result r = MHD_NO;
+	const char *code = NULL;
+	struct course c;
+	char	 err[256];
+	json_t	*j;
+	int	 rc;
+
+	if (strcmp(rq->method, "POST") != 0)
+		return http_json_error(rq, 405, "only POST here");
+	if ((j = object_body(rq, known, &r)) == NULL)
+		return r;
+	if (get_string(j, "join_code", &code, 64, rq, &r) == -1)
+		goto done;
+	if (code == NULL) {
+		r = http_json_error(rq, 400, "'join_code' is required");
+		goto done;
+	}
+	rc = course_join(rq->st, &rq->user, code, &c, err, sizeof(err));
+	if (rc == STORE_NOT_FOUND)
+		r = http_json_error(rq, 404, "no course has this join code (or "
+		    "it expired)");
+	else if (rc != 0)
+		r = http_json_error(rq, 500, "%s", err);
+	else
+		r = http_json(rq, 201, json_pack("{s:s, s:s}", "course", c.code,
+		    "title", c.title));
+done:
+	json_decref(j);
+	return r;
 }
 
 /* The course named code and what the caller may do in it; a JSON error is
@@ -511,6 +597,8 @@ api_courses(struct request *rq, const char *p)
 	}
 	if (*p++ != '/')
 		return http_json_error(rq, 404, "no such API path");
+	if (strcmp(p, "join") == 0)
+		return course_join_api(rq);
 	slash = strchr(p, '/');
 	n = slash != NULL ? (size_t)(slash - p) : strlen(p);
 	if (n == 0 || n > COURSE_CODE_MAX)
@@ -535,6 +623,8 @@ api_courses(struct request *rq, const char *p)
 	}
 	if (strcmp(slash, "/servers") == 0)
 		return course_servers(rq, &c, a);
+	if (strcmp(slash, "/join-code") == 0)
+		return join_code(rq, &c, a);
 	if (strncmp(slash, "/users/", 7) == 0)
 		return course_user(rq, &c, a, slash + 7);
 	return http_json_error(rq, 404, "no such API path");

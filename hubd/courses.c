@@ -398,3 +398,45 @@ course_servers_all(struct store *st, const struct course *c, int start,
 		*n = sc.n;
 	return 0;
 }
+
+/*
+ * Join the course whose join code is code, as a student.  0 with the
+ * course in c; STORE_NOT_FOUND for a wrong, expired or archived code
+ * (the same to the asker); -1 on errors.
+ */
+int
+course_join(struct store *st, const struct user *u, const char *code,
+    struct course *c, char *err, size_t errsize)
+{
+	struct enrollment e;
+	char	 norm[JOIN_CODE_LEN + 1];
+	size_t	 i, n = 0;
+	int	 r;
+
+	/* Forgiving to people: spaces, dashes and case do not matter. */
+	for (i = 0; code[i] != '\0' && n < JOIN_CODE_LEN + 1; i++) {
+		unsigned char ch = code[i];
+
+		if (ch == ' ' || ch == '-')
+			continue;
+		if (n == JOIN_CODE_LEN)
+			return STORE_NOT_FOUND;
+		norm[n++] = (char)((ch >= 'A' && ch <= 'Z') ? ch + 32 : ch);
+	}
+	norm[n] = '\0';
+	if (n != JOIN_CODE_LEN)
+		return STORE_NOT_FOUND;
+	if ((r = store_course_by_join(st, norm, c)) != 0)
+		return r;
+	if (c->archived || (c->join_expires != 0 &&
+	    c->join_expires <= time(NULL)))
+		return STORE_NOT_FOUND;
+	r = store_enroll_get(st, c->id, u->id, &e);
+	if (r == 0 && e.dropped == 0)
+		return 0;	/* in it already, whatever the role */
+	if (course_enroll(st, c, u, ROSTER_STUDENT, u->name, err,
+	    errsize) != 0)
+		return -1;
+	(void)store_audit(st, u->name, "course.join", u->name, c->code, NULL);
+	return 0;
+}

@@ -419,6 +419,30 @@ spawn_pending(struct request *rq, const char *name)
 	}
 }
 
+/* POST /hub/join: the home page's join form. */
+static enum MHD_Result
+join_page(struct request *rq)
+{
+	char	 xsrf[XSRF_HEX + 8] = "", code[64] = "", err[256], loc[64];
+	struct course c;
+	int	 r;
+
+	if (http_form(rq, "_xsrf", xsrf, sizeof(xsrf)) != 0 ||
+	    !http_xsrf_ok(rq, xsrf))
+		return http_error_page(rq, 403, "This form has expired. Go back, "
+		    "reload the page and try again.");
+	if (http_form(rq, "join_code", code, sizeof(code)) != 0)
+		return http_error_page(rq, 400, "Enter the join code.");
+	r = course_join(rq->st, &rq->user, code, &c, err, sizeof(err));
+	if (r == STORE_NOT_FOUND)
+		return http_error_page(rq, 404, "No course has this join code, "
+		    "or it has expired. Check it with your instructor.");
+	if (r != 0)
+		return http_error_page(rq, 500, err);
+	snprintf(loc, sizeof(loc), "/hub/courses/%s", c.code);
+	return http_redirect(rq, 303, loc);
+}
+
 /* POST /hub/spawn and /hub/stop: the buttons of the home page. */
 static enum MHD_Result
 server_button(struct request *rq, int start)
@@ -758,6 +782,11 @@ route(struct request *rq)
 		if (!is_get(rq) && !is_post(rq))
 			return not_allowed(rq, "GET, HEAD, POST");
 		return need_login(rq, &r, 0) ? page_courses(rq, p + 13) : r;
+	}
+	if (strcmp(p, "/hub/join") == 0) {
+		if (!is_post(rq))
+			return not_allowed(rq, "POST");
+		return need_login(rq, &r, 0) ? join_page(rq) : r;
 	}
 	if (strcmp(p, "/hub/admin") == 0) {
 		if (!is_get(rq))

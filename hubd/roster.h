@@ -76,6 +76,7 @@ int		 roster_export(struct buf *, const struct roster *);
 #define COURSE_TITLE_MAX	200
 #define COURSE_TERM_MAX		64
 #define PROFILE_NAME_MAX	32
+#define JOIN_CODE_LEN		10
 
 struct course {
 	int64_t		 id;
@@ -85,6 +86,8 @@ struct course {
 	int		 archived;
 	char		 profile[PROFILE_NAME_MAX + 1];
 	time_t		 created;
+	char		 join_code[JOIN_CODE_LEN + 1];	/* "" none */
+	time_t		 join_expires;	/* 0: does not expire */
 	int		 my_role;	/* enum roster_role in lists; -1 none */
 };
 
@@ -105,6 +108,8 @@ typedef int (*store_enroll_cb)(const struct enrollment *, void *);
 int		 store_course_add(struct store *, struct course *);
 int		 store_course_get(struct store *, const char *, struct course *);
 int		 store_course_update(struct store *, const struct course *);
+int		 store_course_by_join(struct store *, const char *,
+		    struct course *);
 int		 store_course_list(struct store *, int64_t, store_course_cb,
 		    void *);
 int		 store_enroll_get(struct store *, int64_t, int64_t,
@@ -133,6 +138,8 @@ enum course_access course_access_of(struct store *, const struct user *,
 const char	*course_access_name(enum course_access);
 int		 course_servers_all(struct store *, const struct course *, int,
 		    unsigned *);
+int		 course_join(struct store *, const struct user *, const char *,
+		    struct course *, char *, size_t);
 
 /* pages_courses.c */
 enum MHD_Result	 page_courses(struct request *, const char *);

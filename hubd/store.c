@@ -97,6 +97,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX enrollments_user ON enrollments(user_id);"
 	"ALTER TABLE users ADD COLUMN full_name TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE users ADD COLUMN email TEXT NOT NULL DEFAULT '';",
+	/* 5: join codes for self-enrolment */
+	"ALTER TABLE courses ADD COLUMN join_code TEXT;"
+	"ALTER TABLE courses ADD COLUMN join_expires INTEGER;"
+	"CREATE UNIQUE INDEX courses_join ON courses(join_code);",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -126,7 +130,7 @@ server_state_name(enum server_state s)
 }
 
 #define COURSE_COLS "courses.id, code, title, term, archived, profile, " \
-	"created"
+	"created, join_code, join_expires"
 
 enum stmt_id {
 	S_USER_COUNT,
@@ -158,6 +162,7 @@ enum stmt_id {
 	S_COURSE_ADD,
 	S_COURSE_GET,
 	S_COURSE_UPDATE,
+	S_COURSE_BY_JOIN,
 	S_COURSE_LIST,
 	S_COURSE_LIST_USER,
 	S_ENROLL_GET,
@@ -225,7 +230,10 @@ static const char *const sql[S_COUNT] = {
 	    "created) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_COURSE_GET] = "SELECT " COURSE_COLS " FROM courses WHERE code = ?1",
 	[S_COURSE_UPDATE] = "UPDATE courses SET title = ?2, term = ?3, "
-	    "archived = ?4, profile = ?5 WHERE id = ?1",
+	    "archived = ?4, profile = ?5, join_code = ?6, join_expires = ?7 "
+	    "WHERE id = ?1",
+	[S_COURSE_BY_JOIN] = "SELECT " COURSE_COLS " FROM courses WHERE "
+	    "join_code = ?1",
 	[S_COURSE_LIST] = "SELECT " COURSE_COLS ", NULL FROM courses "
 	    "ORDER BY archived, code",
 	[S_COURSE_LIST_USER] = "SELECT " COURSE_COLS ", e.role FROM courses "
@@ -1027,10 +1035,12 @@ read_course(sqlite3_stmt *s, struct course *c)
 	c->archived = sqlite3_column_int(s, 4);
 	(void)str_copy(c->profile, col_text(s, 5), sizeof(c->profile));
 	c->created = (time_t)sqlite3_column_int64(s, 6);
+	(void)str_copy(c->join_code, col_text(s, 7), sizeof(c->join_code));
+	c->join_expires = (time_t)sqlite3_column_int64(s, 8);
 	c->my_role = -1;
-	if (sqlite3_column_count(s) > 7 &&
-	    sqlite3_column_type(s, 7) != SQLITE_NULL)
-		c->my_role = (int)course_role_of(col_text(s, 7));
+	if (sqlite3_column_count(s) > 9 &&
+	    sqlite3_column_type(s, 9) != SQLITE_NULL)
+		c->my_role = (int)course_role_of(col_text(s, 9));
 }
 
 int
@@ -1081,7 +1091,25 @@ store_course_update(struct store *st, const struct course *c)
 	bind_text(s, 3, c->term);
 	sqlite3_bind_int(s, 4, c->archived);
 	bind_text(s, 5, c->profile);
+	bind_text(s, 6, c->join_code[0] != '\0' ? c->join_code : NULL);
+	bind_time(s, 7, c->join_expires);
 	return exec_done(st, s);
+}
+
+int
+store_course_by_join(struct store *st, const char *code, struct course *c)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_COURSE_BY_JOIN)) == NULL)
+		return -1;
+	bind_text(s, 1, code);
+	if ((r = step_row(st, s)) != 0)
+		return r;
+	read_course(s, c);
+	sqlite3_reset(s);
+	return 0;
 }
 
 /* Every course (user_id 0), or the courses user_id is active in (with
