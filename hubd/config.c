@@ -130,6 +130,11 @@ static const struct key keys[] = {
 	  "their own home)." },
 	{ "server", "sockets", K_PATH, OFF(server_sockets), "/run/hubd/u", 0, 0,
 	  "Where each server's socket folder is made." },
+	{ "server", "courses", K_PATH, OFF(server_courses),
+	  "/var/lib/hubd/courses", 0, 0,
+	  "Course materials: CODE/materials here, writable by the course's\n"
+	  "instructors and TAs, read-only for its students, at /courses/CODE\n"
+	  "in their servers (and ~/courses in the notebook's file list)." },
 	{ "server", "host_network", K_BOOL, OFF(server_host_network), "no", 0, 0,
 	  "yes: servers share the host's network (pip, datasets); no: only\n"
 	  "their own loopback." },

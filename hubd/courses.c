@@ -12,26 +12,6 @@
 #include "hubd.h"
 #include "roster.h"
 
-/* [a-z0-9][a-z0-9_.-]{0,31} without "..": safe in paths and URLs. */
-int
-course_code_valid(const char *s)
-{
-	size_t	 i, n;
-
-	if (s == NULL || (n = strlen(s)) == 0 || n > COURSE_CODE_MAX)
-		return 0;
-	for (i = 0; i < n; i++) {
-		unsigned char c = s[i];
-
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    (i > 0 && (c == '_' || c == '-' || c == '.'))))
-			return 0;
-		if (c == '.' && s[i - 1] == '.')
-			return 0;
-	}
-	return 1;
-}
-
 int
 course_role_parse(const char *s, enum roster_role *r)
 {

@@ -133,6 +133,7 @@ struct config {
 	unsigned	 server_pids;
 	char		*server_homes;
 	char		*server_sockets;
+	char		*server_courses;
 	int		 server_host_network;
 	unsigned	 server_start_timeout;
 	unsigned	 server_stop_grace;
@@ -177,6 +178,7 @@ void		 fatalx(const char *, ...)
 /* util.c: small parsers of network input, all bounded and allocation-free
  * unless said otherwise. */
 int		 username_valid(const char *);
+int		 course_code_valid(const char *);
 const char	*role_name(enum role);
 int		 role_parse(const char *, enum role *);
 const char	*auth_name(enum auth_kind);

@@ -154,7 +154,6 @@ struct import_result {
 	struct buf	 passwords;	/* "user,one-time password" lines */
 };
 
-int		 course_code_valid(const char *);
 int		 course_role_parse(const char *, enum roster_role *);
 int		 course_import(struct store *, const struct course *,
 		    const struct roster *, int, int, enum auth_kind,

@@ -19,6 +19,7 @@
 
 #include "hubd.h"
 #include "spawner/proto.h"
+#include "roster.h"
 
 #define SPAWN_CALL_SEC		60	/* START: the spawner answers at once */
 #define PROBE_FIRST_MS		10	/* readiness: Jupyter takes ~0.5 s */
@@ -268,6 +269,30 @@ pick_profile(int64_t user_id, char *out, size_t size)
 	gen_put(g);
 }
 
+static int
+add_course(const struct course *c, void *arg)
+{
+	struct sp_start *rq = arg;
+
+	if (c->archived || rq->ncourses == SP_COURSES_MAX)
+		return 0;
+	snprintf(rq->courses[rq->ncourses].code,
+	    sizeof(rq->courses[0].code), "%s", c->code);
+	rq->courses[rq->ncourses].teaches = c->my_role == ROSTER_INSTRUCTOR ||
+	    c->my_role == ROSTER_TA;
+	rq->ncourses++;
+	return 0;
+}
+
+/* The courses whose materials the server shows, and how. */
+static void
+pick_courses(int64_t user_id, struct sp_start *rq)
+{
+	pthread_mutex_lock(&db_lock);
+	(void)store_course_list(sdb, user_id, add_course, rq);
+	pthread_mutex_unlock(&db_lock);
+}
+
 /* One start, from the queue to ready or failed.  Runs in a worker. */
 static void
 spawn_one(struct srv *s)
@@ -287,6 +312,7 @@ spawn_one(struct srv *s)
 	spawn = s->spawn;
 	pthread_mutex_unlock(&lock);
 	pick_profile(s->row.user_id, rq.profile, sizeof(rq.profile));
+	pick_courses(s->row.user_id, &rq);
 	ok = spawner_call(&rq, SP_STARTED, &a, SPAWN_CALL_SEC, err,
 	    sizeof(err)) == 0;
 	explicit_bzero(&rq, sizeof(rq));

@@ -196,6 +196,16 @@ validate(const struct sandbox_config *cfg, char *err, size_t errlen)
 		    cfg->sockdir);
 		return -1;
 	}
+	if (cfg->ngroups > SB_MAXGROUPS) {
+		sb_err(err, errlen, 0, "too many groups (at most %d)",
+		    SB_MAXGROUPS);
+		return -1;
+	}
+	for (i = 0; i < cfg->ngroups; i++)
+		if (cfg->groups[i] == 0) {
+			sb_err(err, errlen, 0, "group 0 is not for students");
+			return -1;
+		}
 	if (cfg->nbinds > SB_MAXBINDS) {
 		sb_err(err, errlen, 0, "too many binds (at most %d)",
 		    SB_MAXBINDS);
@@ -432,7 +442,7 @@ drop_privileges(struct child_ctx *c, char *err, size_t errlen)
 			sb_err(err, errlen, errno, "drop capability %d", cap);
 			return -1;
 		}
-	if (setgroups(0, NULL) == -1) {
+	if (setgroups(cfg->ngroups, cfg->ngroups ? cfg->groups : NULL) == -1) {
 		sb_err(err, errlen, errno, "setgroups");
 		return -1;
 	}

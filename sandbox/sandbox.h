@@ -73,6 +73,7 @@
 #define SB_SOCKDIR_INSIDE	"/run/nb"
 #define SB_HOME_INSIDE		"/home"		/* + "/<user>" */
 #define SB_MAXBINDS		16
+#define SB_MAXGROUPS		16	/* supplementary groups */
 #define SB_PATH_ENV		"/usr/local/bin:/usr/bin:/bin"
 
 /* cgroups. */
@@ -121,6 +122,8 @@ struct sandbox_config {
 	const char	*cwd;		/* inside; NULL: the home */
 	struct sb_bind	 binds[SB_MAXBINDS];
 	size_t		 nbinds;
+	gid_t		 groups[SB_MAXGROUPS];	/* e.g. course groups */
+	size_t		 ngroups;
 	struct sb_limits limits;
 	int		 hostnet;	/* 1: keep the host network */
 	int		 die_with_parent; /* PDEATHSIG SIGKILL on pid 1 */

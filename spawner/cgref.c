@@ -32,7 +32,7 @@
 #include "spawner/spawner.h"
 
 #define CGREF_DIRS		8	/* hierarchies a cgroup may span */
-#define CGREF_RMDIR_TRIES	20	/* x 5 ms */
+#define CGREF_RMDIR_TRIES	400	/* x 5 ms: killed orphans take a while to be reaped */
 
 struct cgref {
 	char		 name[SP_CGROUP_MAX];

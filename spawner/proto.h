@@ -21,6 +21,7 @@
 #define SP_CGROUP_MAX		64
 #define SP_PATH_MAX		256
 #define SP_TEXT_MAX		2048	/* a reason and the log's last lines */
+#define SP_COURSES_MAX		16	/* courses whose materials a server sees */
 
 enum sp_type {
 	SP_HELLO = 1,		/* spawner → hub, first: I am ready */
@@ -79,12 +80,19 @@ struct sp_auth_result {
  * the spawner works out uid, home, socket folder, cgroup, limits and argv
  * from its own configuration.
  */
+struct sp_course {
+	char		 code[SP_PROFILE_MAX + 1];	/* course_code_valid() */
+	uint32_t	 teaches;	/* 1: instructor or TA (materials rw) */
+};
+
 struct sp_start {
 	struct sp_header h;
 	char		 user[USERNAME_MAX + 1];
 	uint32_t	 auth;		/* enum auth_kind */
 	char		 profile[SP_PROFILE_MAX + 1];	/* "" for defaults */
 	char		 token[SECRET_HEX + 1];	/* JUPYTER_TOKEN, hex */
+	uint32_t	 ncourses;
+	struct sp_course courses[SP_COURSES_MAX];
 };
 
 struct sp_started {

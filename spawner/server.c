@@ -387,6 +387,12 @@ srv_start(struct sp_start *rq)
 		    "string");
 	if (rq->auth != AUTH_NATIVE && rq->auth != AUTH_PAM)
 		fatalx("hubd sent a start with auth %u", rq->auth);
+	if (rq->ncourses > SP_COURSES_MAX)
+		fatalx("hubd sent a start with %u courses", rq->ncourses);
+	for (r = 0; r < (int)rq->ncourses; r++)
+		if (!sp_string_ok(rq->courses[r].code,
+		    sizeof(rq->courses[r].code)) || rq->courses[r].teaches > 1)
+			fatalx("hubd sent a start with a bad course");
 	sp_init(&a.h, SP_STARTED, sizeof(a), rq->h.id);
 	memcpy(a.user, rq->user, sizeof(a.user));
 	tokenenv[0] = '\0';
@@ -405,6 +411,12 @@ srv_start(struct sp_start *rq)
 		started_fail(&a, err, NULL);
 		goto done;
 	}
+	for (r = 0; r < (int)rq->ncourses; r++)
+		if (!course_code_valid(rq->courses[r].code)) {
+			started_fail(&a, "a course code the hub cannot use",
+			    NULL);
+			goto done;
+		}
 	if (!token_ok(rq->token)) {
 		started_fail(&a, "the token is not 64 lowercase hex digits",
 		    NULL);
@@ -438,6 +450,10 @@ srv_start(struct sp_start *rq)
 	sc.limits.cpus = prof != NULL ? prof->cpus : cf->server_cpus;
 	sc.limits.pids = prof != NULL ? prof->pids : cf->server_pids;
 	sc.hostnet = cf->server_host_network;
+	if (student_courses(cf, &st, rq, &sc, err, sizeof(err)) == -1) {
+		started_fail(&a, err, NULL);
+		goto done;
+	}
 	sc.die_with_parent = 0;		/* servers outlive hubd and us */
 	sc.instance = next_instance();
 	sc.argv = args.argv;

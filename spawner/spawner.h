@@ -57,12 +57,18 @@ struct student {
 	char		 sockdir[PATH_MAX];
 	char		 socket[SP_PATH_MAX];	/* host path of nb.sock */
 	char		 log[PATH_MAX];
+	char		 course_src[SP_COURSES_MAX][PATH_MAX + 16];
+	char		 course_dst[SP_COURSES_MAX][SP_PROFILE_MAX + 16];
 };
 int		 student_lookup(const struct config *, const char *,
 		    enum auth_kind, struct student *, char *, size_t);
 int		 student_prepare(const struct config *, const char *,
 		    enum auth_kind, struct student *, char *, size_t);
 void		 student_socket_remove(const struct config *, const char *);
+struct sandbox_config;
+int		 student_courses(const struct config *, struct student *,
+		    const struct sp_start *, struct sandbox_config *, char *,
+		    size_t);
 int		 student_log_open(const struct config *, const struct student *,
 		    char *, size_t);
 void		 student_log_tail(const char *, unsigned, char *, size_t);

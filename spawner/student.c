@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "spawner/spawner.h"
+#include "sandbox/sandbox.h"
 
 /* mkdir -p for root's own folders: each missing component 0755 root. */
 static int
@@ -118,8 +119,11 @@ parse_line(char *line, char **name, uid_t *uid)
 	*name = line;
 	errno = 0;
 	v = strtoul(sp + 1, &end, 10);
+	/* A hub account, or a course's own uid ("+CODE") for its
+	 * materials. */
 	if (errno != 0 || *end != '\0' || end == sp + 1 || v < SB_UID_MIN ||
-	    v > SB_UID_MAX || !username_valid(line))
+	    v > SB_UID_MAX || !(username_valid(line) ||
+	    (line[0] == '+' && course_code_valid(line + 1))))
 		return -1;
 	*uid = (uid_t)v;
 	return 0;
@@ -567,4 +571,80 @@ student_log_tail(const char *path, unsigned maxlines, char *out,
 			start++;
 	}
 	clean_copy(buf + start, end - start, out, outlen);
+}
+
+/*
+ * Course materials for s's server: each course's folder
+ * <courses>/CODE/materials (the course's own uid and group, 2775), bound
+ * at /courses/CODE, writable for its teachers (who get the course's group)
+ * and read-only for its students; and ~/courses pointing there, so that
+ * the notebook's file list shows them.
+ */
+int
+student_courses(const struct config *cf, struct student *s,
+    const struct sp_start *rq, struct sandbox_config *sc, char *err,
+    size_t errlen)
+{
+	char	 key[SP_PROFILE_MAX + 2], dir[PATH_MAX];
+	struct stat st;
+	uid_t	 cuid;
+	uint32_t i;
+	int	 fd, hfd;
+
+	if (rq->ncourses == 0)
+		return 0;
+	if ((fd = root_dir(cf->server_courses, 0755, err, errlen)) == -1)
+		return -1;
+	close(fd);
+	for (i = 0; i < rq->ncourses; i++) {
+		const struct sp_course *c = &rq->courses[i];
+
+		snprintf(key, sizeof(key), "+%s", c->code);
+		if (uidmap_get(cf, key, 1, &cuid, err, errlen) != 1)
+			return -1;
+		snprintf(dir, sizeof(dir), "%s/%s", cf->server_courses, c->code);
+		if ((fd = root_dir(dir, 0755, err, errlen)) == -1)
+			return -1;
+		/* Root's folder: nobody else could have put a link here. */
+		if (mkdirat(fd, "materials", 02775) == -1 && errno != EEXIST) {
+			snprintf(err, errlen, "mkdir %s/materials: %s", dir,
+			    strerror(errno));
+			close(fd);
+			return -1;
+		}
+		if (fstatat(fd, "materials", &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISDIR(st.st_mode) || fchownat(fd, "materials", cuid,
+		    (gid_t)cuid, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    fchmodat(fd, "materials", 02775, 0) == -1) {
+			snprintf(err, errlen, "%s/materials: not a folder the "
+			    "course can own", dir);
+			close(fd);
+			return -1;
+		}
+		close(fd);
+		snprintf(s->course_src[i], sizeof(s->course_src[i]),
+		    "%s/materials", dir);
+		snprintf(s->course_dst[i], sizeof(s->course_dst[i]),
+		    "/courses/%s", c->code);
+		if (sc->nbinds == SB_MAXBINDS || sc->ngroups == SB_MAXGROUPS) {
+			snprintf(err, errlen, "too many courses");
+			return -1;
+		}
+		sc->binds[sc->nbinds].src = s->course_src[i];
+		sc->binds[sc->nbinds].dst = s->course_dst[i];
+		sc->binds[sc->nbinds].rw = c->teaches != 0;
+		sc->nbinds++;
+		if (c->teaches)
+			sc->groups[sc->ngroups++] = (gid_t)cuid;
+	}
+	/* ~/courses -> /courses: made once, never through a link (a
+	 * student may have put anything in their home). */
+	if ((hfd = open(s->home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) != -1) {
+		if (symlinkat("/courses", hfd, "courses") == 0)
+			(void)fchownat(hfd, "courses", s->uid, s->gid,
+			    AT_SYMLINK_NOFOLLOW);
+		close(hfd);
+	}
+	return 0;
 }

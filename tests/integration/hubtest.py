@@ -186,8 +186,8 @@ class Hub:
         if valgrind:    # valgrind cannot run a seccomp-filtered process
             hub += "seccomp = no\n"
         # Students' servers: folders of this hub's own, Debian's Jupyter.
-        server = ("[server]\nhomes = %s/homes\nsockets = %s/sockets\n" %
-                  (self.dir, self.dir))
+        server = ("[server]\nhomes = %s/homes\nsockets = %s/sockets\n"
+                  "courses = %s/courses\n" % (self.dir, self.dir, self.dir))
         if "[server]" in conf:
             conf = conf.replace("[server]\n", server, 1)
         else:

@@ -41,10 +41,18 @@ class Header(C.Structure):
                 ("size", C.c_uint32), ("id", C.c_uint64)]
 
 
+class Course(C.Structure):
+    _fields_ = [("code", C.c_char * PROFILE), ("teaches", C.c_uint32)]
+
+
+COURSES = 16
+
+
 class Start(C.Structure):
     _fields_ = [("h", Header), ("user", C.c_char * USER),
                 ("auth", C.c_uint32), ("profile", C.c_char * PROFILE),
-                ("token", C.c_char * TOKEN)]
+                ("token", C.c_char * TOKEN), ("ncourses", C.c_uint32),
+                ("courses", Course * COURSES)]
 
 
 class Started(C.Structure):
