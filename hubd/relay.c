@@ -41,6 +41,7 @@ struct side {
 
 struct relay {
 	struct relay	*next;
+	int		 dead;		/* finished; freed after this batch */
 	struct side	 s[2];
 	struct MHD_UpgradeResponseHandle *urh;
 	char		 user[USERNAME_MAX + 1];
@@ -53,6 +54,7 @@ static int		 ep = -1, wake = -1;
 static pthread_t	 thread;
 static int		 running, quitting;
 static struct relay	*relays;
+static struct relay	*graveyard;	/* finished in this batch of events */
 static unsigned		 nrelays;
 static pthread_mutex_t	 relay_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -109,7 +111,21 @@ finish(struct relay *r)
 		}
 	nrelays--;
 	log_debug("websocket of %s closed", r->user);
-	free(r);
+	/* Later events of this batch may still name it: freed after. */
+	r->dead = 1;
+	r->next = graveyard;
+	graveyard = r;
+}
+
+static void
+bury(void)
+{
+	struct relay *r;
+
+	while ((r = graveyard) != NULL) {
+		graveyard = r->next;
+		free(r);
+	}
 }
 
 /* Move bytes for one ready side; -1 when the relay is over. */
@@ -203,18 +219,8 @@ relay_main(void *arg)
 				swept = 0;	/* sweep now */
 				continue;
 			}
-			/* A relay finished earlier in this batch is not
-			 * looked at again: events of a freed relay are
-			 * dropped by checking it is still listed. */
-			{
-				struct relay *r;
-
-				for (r = relays; r != NULL && r != s->r;
-				    r = r->next)
-					;
-				if (r == NULL)
-					continue;
-			}
+			if (s->r->dead)	/* finished earlier in this batch */
+				continue;
 			if (pump(s, evs[i].events, now) == -1)
 				finish(s->r);
 			else
@@ -224,6 +230,7 @@ relay_main(void *arg)
 			expire(now);
 			swept = now;
 		}
+		bury();
 		if (quitting && relays == NULL) {
 			pthread_mutex_unlock(&relay_lock);
 			break;
