@@ -98,8 +98,9 @@ course_page(struct request *rq, const struct course *c, enum course_access a,
 		buf_free(&pg.rows);
 		return http_error_page(rq, 500, "Cannot read the roster.");
 	}
-	snprintf(counts, sizeof(counts), a >= ACC_TA ? "%zu students, %zu "
-	    "servers running." : "", pg.students, pg.running);
+	snprintf(counts, sizeof(counts), a >= ACC_TA ? "%zu student%s, %zu "
+	    "server%s running." : "", pg.students, pg.students == 1 ? "" : "s",
+	    pg.running, pg.running == 1 ? "" : "s");
 	{
 		struct var v[] = {
 			{ "code", c->code },
@@ -233,11 +234,12 @@ roster_step(struct request *rq, const struct course *c, enum course_access a)
 		return r;
 	}
 	roster_free(ro);
-	snprintf(title, sizeof(title), "%s %s: %zu rows. %zu accounts made, "
-	    "%zu enrolled, %zu changed, %zu unchanged, %zu dropped.",
-	    apply ? "Imported" : "Preview of", roster_format_name(res.format),
-	    res.rows, res.created, res.enrolled, res.updated, res.unchanged,
-	    res.dropped);
+	snprintf(title, sizeof(title), "%s (%s file, %zu rows): %zu accounts "
+	    "%s, %zu enrolled, %zu changed, %zu unchanged, %zu dropped.",
+	    apply ? "Imported" : "Preview, nothing written yet",
+	    roster_format_name(res.format), res.rows, res.created,
+	    apply ? "made" : "to make", res.enrolled, res.updated,
+	    res.unchanged, res.dropped);
 	if (apply && res.disabled > 0) {
 		const char *line, *nl;
 

@@ -43,7 +43,7 @@ def test(t, hub):
     r = ins.post("/hub/courses/art1/roster", body, headers={
         "Content-Type": ctype})
     t.eq(r.status, 200, "upload for a preview")
-    t.contains(r.text, "Preview of plain", "the preview says what it read")
+    t.contains(r.text, "Preview, nothing written yet (plain file", "the preview says what it read")
     t.contains(r.text, "create pq1", "and what would change")
     with hub.db() as db:
         n = db.execute("SELECT count(*) FROM users WHERE name LIKE 'pq%'"
