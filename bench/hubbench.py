@@ -4,11 +4,14 @@ integration tests configure it), its log lines timestamped as they
 arrive, students with API tokens, a direct start of Jupyter without the
 hub, and the report header.  Debian's python3, standard library only.
 
-A peer (JupyterHub, issue 8) becomes one more System subclass with the
-same methods; the scripts loop over SYSTEMS and give each a column.
+The peer (issue 8), Debian's JupyterHub 3.0 with configurable-http-proxy,
+is the System subclass JupyterHub with the same methods; the scripts loop
+over SYSTEMS and give each a column.  Its students are system accounts
+(useradd/chpasswd here, userdel at the end).
 """
 
 import datetime
+import http.client
 import json
 import os
 import platform
@@ -69,6 +72,33 @@ def cpu_ticks(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return int(fields[11]) + int(fields[12])
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cpu_ticks_all(pid):
+    """utime + stime + the reaped children's (cutime + cstime): counts the
+    short-lived helpers a hub forks (hubd's PAM workers)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return sum(int(x) for x in fields[11:15])
+
+
+def rss_kib(pids, key="VmRSS"):
+    total = 0
+    for p in pids:
+        try:
+            with open("/proc/%d/status" % p) as f:
+                for line in f:
+                    if line.startswith(key + ":"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
 
 
 def starttime(pid):
@@ -190,13 +220,13 @@ class System:
 class Hubd(System):
     name = "hubd"
 
-    def __init__(self, server_conf="", log_level="info"):
+    def __init__(self, server_conf="", log_level="info", extra_conf=""):
         self.hub = hubtest.Hub(conf="[server]\n" + server_conf)
         with open(self.hub.conf) as f:
             conf = f.read()
         with open(self.hub.conf, "w") as f:
             f.write(conf.replace("log_level = debug",
-                                 "log_level = " + log_level))
+                                 "log_level = " + log_level) + extra_conf)
         self.tokens = {}
         self.log = None
         self.port = self.hub.port
@@ -236,10 +266,18 @@ class Hubd(System):
         except OSError:
             return False
 
-    def add_students(self, names, password="bench password 0123"):
+    def add_students(self, names, password="bench password 0123",
+                     pam=False):
+        """Hub accounts with API tokens; pam=True: accounts that log in
+        through PAM (the system account of the same name)."""
         for n in names:
-            r = self.hub.hubctl("user", "add", n, "--role", "student",
-                                "--password-stdin", input=password + "\n")
+            if pam:
+                r = self.hub.hubctl("user", "add", n, "--role", "student",
+                                    "--auth", "pam")
+            else:
+                r = self.hub.hubctl("user", "add", n, "--role", "student",
+                                    "--password-stdin",
+                                    input=password + "\n")
             if r.returncode != 0:
                 raise BenchError("hubctl user add %s: %s" % (n, r.stderr))
             r = self.hub.hubctl("token", "add", n)
@@ -344,7 +382,431 @@ class Hubd(System):
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-SYSTEMS = {"hubd": Hubd}    # a peer adds itself here
+# --- system accounts (PAM) -------------------------------------------------
+
+def system_users_exist(names):
+    import pwd
+    out = []
+    for n in names:
+        try:
+            pwd.getpwnam(n)
+            out.append(n)
+        except KeyError:
+            pass
+    return out
+
+
+def add_system_users(names, password):
+    """Real accounts for PAM (useradd --create-home, chpasswd): the peer's
+    students and both hubs' PAM logins.  Refuses names that exist, so the
+    bench never touches an account it did not make; returns the names
+    made (remove them with del_system_users)."""
+    taken = system_users_exist(names)
+    if taken:
+        raise BenchError("system accounts already exist: %s (left by an "
+                         "interrupted run? remove them with userdel -r)" %
+                         ", ".join(taken))
+    made = []
+    try:
+        for n in names:
+            r = subprocess.run(["useradd", "--create-home", "--shell",
+                                "/bin/sh", "--comment", "hubd bench", n],
+                               capture_output=True, text=True, timeout=60)
+            if r.returncode != 0:
+                raise BenchError("useradd %s: %s" % (n, r.stderr.strip()))
+            made.append(n)
+        r = subprocess.run(["chpasswd"], input="".join(
+            "%s:%s\n" % (n, password) for n in names), capture_output=True,
+            text=True, timeout=300)
+        if r.returncode != 0:
+            raise BenchError("chpasswd: " + r.stderr.strip())
+    except BaseException:
+        del_system_users(made)
+        raise
+    return made
+
+
+def kill_uids(uids):
+    """SIGKILL, by PID, every process running as one of uids (the bench's
+    own accounts: their leftover notebook servers and kernels)."""
+    uids = set(uids)
+    for _ in range(3):
+        found = False
+        for d in os.listdir("/proc"):
+            if not d.isdigit():
+                continue
+            try:
+                with open("/proc/%s/status" % d) as f:
+                    for line in f:
+                        if line.startswith("Uid:"):
+                            if int(line.split()[1]) in uids:
+                                os.kill(int(d), signal.SIGKILL)
+                                found = True
+                            break
+            except (OSError, ValueError):
+                pass
+        if not found:
+            return
+        time.sleep(0.2)
+
+
+def del_system_users(names):
+    import pwd
+    uids = []
+    for n in names:
+        try:
+            uids.append(pwd.getpwnam(n).pw_uid)
+        except KeyError:
+            pass
+    kill_uids(uids)
+    for n in names:
+        subprocess.run(["userdel", "--remove", n], capture_output=True,
+                       timeout=60)
+
+
+# --- the peer: Debian's JupyterHub 3.0 with configurable-http-proxy ----------
+
+JH_CONFIG = '''\
+# jupyterhub_config.py written by hubd's bench (bench/hubbench.py)
+c = get_config()  # noqa
+c.JupyterHub.bind_url = "http://127.0.0.1:{port}"     # the proxy, public
+c.JupyterHub.hub_bind_url = "http://127.0.0.1:{hub_port}"
+c.ConfigurableHTTPProxy.api_url = "http://127.0.0.1:{api_port}"
+c.ConfigurableHTTPProxy.auth_token = "{proxy_token}"
+c.ConfigurableHTTPProxy.pid_file = "{dir}/proxy.pid"
+c.ConfigurableHTTPProxy.log_level = "warn"
+c.JupyterHub.db_url = "sqlite:///{dir}/jupyterhub.sqlite"
+c.JupyterHub.cookie_secret_file = "{dir}/jupyterhub_cookie_secret"
+c.JupyterHub.pid_file = "{dir}/jupyterhub.pid"
+c.JupyterHub.log_level = "WARN"          # the request log at INFO is huge
+c.JupyterHub.authenticator_class = "pam"
+c.PAMAuthenticator.service = "login"
+c.JupyterHub.spawner_class = "localprocess"
+c.Spawner.cmd = ["jupyterhub-singleuser"]
+c.Spawner.args = ["--log-level=WARN"]
+c.Spawner.environment = {{
+    "JUPYTERHUB_SINGLEUSER_APP": "notebook.notebookapp.NotebookApp"}}
+c.Spawner.start_timeout = 240
+c.Spawner.http_timeout = 240
+c.JupyterHub.concurrent_spawn_limit = 100
+c.Authenticator.allowed_users = {users!r}
+c.JupyterHub.api_tokens = {tokens!r}
+'''
+
+
+class _Marks:
+    """The peer's counterpart of LogWatch for the spawn client: the time
+    the hub's progress stream says a server is ready."""
+
+    def __init__(self):
+        self.cond = threading.Condition()
+        self.ready = {}     # name -> [t]
+        self.failed = {}    # name -> message
+        self.open = set()   # names whose stream is being read
+
+    def wait(self, timeout):
+        with self.cond:
+            self.cond.wait(max(0.0, timeout))
+
+    def text(self):
+        return ""
+
+
+class JupyterHub(System):
+    """Debian's jupyterhub 3.0: the hub (Python), configurable-http-proxy
+    (Node.js) in front, PAMAuthenticator, LocalProcessSpawner starting
+    jupyterhub-singleuser as the student's own system account on a
+    loopback port, with the classic notebook app.  Students are system
+    accounts made here (useradd, chpasswd) and removed by cleanup(); their
+    API tokens are loaded from the config (api_tokens)."""
+    name = "jupyterhub"
+    not_ready = (302, 424, 502, 503, 504)  # the hub: not (yet) running
+
+    def __init__(self, server_conf="", log_level="info", extra_conf=""):
+        self.dir = tempfile.mkdtemp(prefix="bench-jupyterhub-")
+        os.chmod(self.dir, 0o755)
+        self.port = free_port()
+        self.hub_port = free_port()
+        self.api_port = free_port()
+        self.proxy_token = os.urandom(24).hex()
+        self.conf = os.path.join(self.dir, "jupyterhub_config.py")
+        self.extra_conf = extra_conf
+        self.tokens = {}
+        self.made_users = []
+        self.proc = None
+        self.log = _Marks()
+        self.errlog = None
+        self.password = "bench password 0123"
+
+    def config_text(self):
+        return JH_CONFIG.format(
+            port=self.port, hub_port=self.hub_port, api_port=self.api_port,
+            proxy_token=self.proxy_token, dir=self.dir,
+            users=set(self.tokens),
+            tokens={t: n for n, t in self.tokens.items()}) + self.extra_conf
+
+    # -- life -------------------------------------------------------------
+    def add_students(self, names, password="bench password 0123",
+                     pam=True):
+        """System accounts (made here unless they exist already) with
+        API tokens in the config; before start()."""
+        new = [n for n in names if n not in system_users_exist(names)]
+        if new:
+            self.made_users += add_system_users(new, password)
+        for n in names:
+            self.tokens[n] = os.urandom(24).hex()
+
+    def start(self):
+        with open(self.conf, "w") as f:
+            f.write(self.config_text())
+        env = dict(os.environ)
+        # Debian's CHP needs its modules from /usr/share/nodejs under the
+        # Node.js these machines carry.
+        env["NODE_PATH"] = "/usr/share/nodejs"
+        env["JUPYTERHUB_SINGLEUSER_APP"] = "notebook.notebookapp.NotebookApp"
+        self.errlog = open(os.path.join(self.dir, "jupyterhub.log"), "w")
+        self.proc = subprocess.Popen(["jupyterhub", "-f", self.conf],
+                                     cwd=self.dir, env=env,
+                                     stdin=subprocess.DEVNULL,
+                                     stdout=self.errlog, stderr=self.errlog)
+        t0 = time.monotonic()
+        while True:
+            st = None
+            try:
+                st = self.http("GET", "/hub/api/", timeout=2)[0]
+            except (OSError, http.client.HTTPException):
+                pass
+            if st == 200:
+                break
+            if self.proc.poll() is not None:
+                raise BenchError("jupyterhub exited: " + self.log_tail())
+            if time.monotonic() - t0 > 60:
+                raise BenchError("jupyterhub does not answer after 60 s: " +
+                                 self.log_tail())
+            time.sleep(0.1)
+        self.proxy_pid = None
+        for p in descendants(self.proc.pid):
+            if self._is_proxy(p):
+                self.proxy_pid = p
+
+    def log_tail(self):
+        try:
+            with open(os.path.join(self.dir, "jupyterhub.log")) as f:
+                return f.read()[-2500:]
+        except OSError:
+            return ""
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    @staticmethod
+    def _is_proxy(pid):
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as f:
+                return b"configurable-http-proxy" in f.read()
+        except OSError:
+            return False
+
+    def hub_pids(self):
+        """jupyterhub and its proxy (not the students' servers)."""
+        return [self.pid] + [p for p in descendants(self.pid)
+                             if self._is_proxy(p)]
+
+    def http(self, method, path, token=None, body=None, timeout=30,
+             headers=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port,
+                                       timeout=timeout)
+        try:
+            h = dict(headers or {})
+            if token:
+                h["Authorization"] = "token " + token
+            c.request(method, path, body=body, headers=h)
+            r = c.getresponse()
+            return r.status, r.read()
+        finally:
+            c.close()
+
+    def api(self, method, path, token):
+        return self.http(method, "/hub/api" + path, token)
+
+    def start_server(self, name):
+        with self.log.cond:
+            self.log.ready.pop(name, None)
+            self.log.failed.pop(name, None)
+            self.log.open.add(name)
+        st, body = self.api("POST", "/users/%s/server" % name,
+                            self.tokens[name])
+        if st not in (201, 202):
+            with self.log.cond:
+                self.log.open.discard(name)
+            raise BenchError("start %s: %d %s" % (name, st, body[:200]))
+        threading.Thread(target=self._progress, args=(name,),
+                         daemon=True).start()
+
+    def _progress(self, name):
+        """Read the hub's progress stream (what the spawn page shows) and
+        stamp the 'ready' event as it arrives."""
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", self.port,
+                                           timeout=300)
+            c.request("GET", "/hub/api/users/%s/server/progress" % name,
+                      headers={"Authorization": "token " + self.tokens[name]})
+            r = c.getresponse()
+            for raw in r:
+                line = raw.decode("utf-8", "replace").strip()
+                if not line.startswith("data: "):
+                    continue
+                ev = json.loads(line[6:])
+                with self.log.cond:
+                    if ev.get("ready"):
+                        self.log.ready[name] = time.monotonic()
+                        self.log.cond.notify_all()
+                        break
+                    if ev.get("failed"):
+                        self.log.failed[name] = ev.get("message", "failed")
+                        self.log.cond.notify_all()
+                        break
+            c.close()
+        except (OSError, http.client.HTTPException, ValueError):
+            pass
+        finally:
+            with self.log.cond:
+                self.log.open.discard(name)
+                self.log.cond.notify_all()
+
+    def stop_server(self, name):
+        st, body = self.api("DELETE", "/users/%s/server" % name,
+                            self.tokens[name])
+        if st not in (202, 204):
+            raise BenchError("stop %s: %d %s" % (name, st, body[:200]))
+
+    def server_state(self, name):
+        with self.log.cond:
+            if name in self.log.failed:
+                return "failed"
+            if name in self.log.open:   # spawning: ask the stream, not
+                return "starting"       # the hub, while the client polls
+        st, body = self.api("GET", "/users/%s" % name, self.tokens[name])
+        if st != 200:
+            raise BenchError("GET user %s: %d" % (name, st))
+        srv = (json.loads(body).get("servers") or {}).get("")
+        if not srv:
+            return "stopped"
+        if srv.get("pending") == "spawn":
+            return "starting"
+        if srv.get("pending") == "stop":
+            return "stopping"
+        return "running" if srv.get("ready") else "starting"
+
+    def row(self, name):
+        return {"message": self.log.failed.get(name)}
+
+    def wait_states(self, names, states, timeout):
+        deadline = time.monotonic() + timeout
+        left = set(names)
+        while left and time.monotonic() < deadline:
+            left = {n for n in left if self.server_state(n) not in states}
+            if left:
+                time.sleep(0.1)
+        if left:
+            raise BenchError("servers of %s not %s after %ds" % (
+                ", ".join(sorted(left)), "/".join(states), timeout))
+
+    def routes(self):
+        c = http.client.HTTPConnection("127.0.0.1", self.api_port,
+                                       timeout=10)
+        try:
+            c.request("GET", "/api/routes", headers={
+                "Authorization": "token " + self.proxy_token})
+            r = c.getresponse()
+            return json.loads(r.read())
+        finally:
+            c.close()
+
+    def backend(self, name):
+        """The server's own address (from the proxy's routing table) and
+        the token to use there (the student's: the server checks it with
+        the hub once and caches the answer)."""
+        t = self.routes()["/user/%s" % name]["target"]
+        return t.split("//", 1)[1].rstrip("/"), self.tokens[name]
+
+    def server_pid(self, name):
+        """The jupyterhub-singleuser process of NAME."""
+        import pwd
+        uid = pwd.getpwnam(name).pw_uid
+        for p in descendants(self.pid):
+            try:
+                with open("/proc/%d/status" % p) as f:
+                    u = [l for l in f if l.startswith("Uid:")][0]
+                with open("/proc/%d/cmdline" % p, "rb") as f:
+                    cmd = f.read()
+            except (OSError, IndexError):
+                continue
+            if int(u.split()[1]) == uid and b"jupyterhub-singleuser" in cmd:
+                return p
+        raise BenchError("no jupyterhub-singleuser process of %s" % name)
+
+    def proxy_status(self, name, timeout=10):
+        return self.http("GET", "/user/%s/api/status" % name,
+                         self.tokens[name], timeout=timeout)[0]
+
+    def mark_started(self, name, after):
+        return None
+
+    def mark_ready(self, name, after):
+        t = self.log.ready.get(name)
+        return t if t is not None and t >= after else None
+
+    def stop(self):
+        """Stop the servers through the API, then the hub (SIGTERM; it
+        stops its proxy); leftovers are killed by PID: the proxy's, and the
+        processes of the accounts made here."""
+        if self.proc is not None and self.proc.poll() is None:
+            running = []
+            for n in self.tokens:
+                try:
+                    if self.server_state(n) in ("starting", "running"):
+                        self.stop_server(n)
+                        running.append(n)
+                except (BenchError, OSError, http.client.HTTPException):
+                    pass
+            try:
+                self.wait_states(running, ("stopped",), 60)
+            except (BenchError, OSError, http.client.HTTPException) as e:
+                print("# %s" % e, file=sys.stderr)
+            proxy = [p for p in descendants(self.pid) if self._is_proxy(p)]
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+            for p in proxy:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except OSError:
+                    pass
+        if self.errlog:
+            self.errlog.close()
+            self.errlog = None
+        import pwd
+        uids = []
+        for n in self.tokens:
+            try:
+                uids.append(pwd.getpwnam(n).pw_uid)
+            except KeyError:
+                pass
+        kill_uids(uids)
+
+    def cleanup(self):
+        self.stop()
+        del_system_users(self.made_users)
+        self.made_users = []
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+SYSTEMS = {"hubd": Hubd, "jupyterhub": JupyterHub}
 
 
 # --- Jupyter on its own --------------------------------------------------
@@ -509,6 +971,6 @@ def deadline_alarm(seconds):
     signal.alarm(int(seconds))
 
 
-__all__ = ["BenchError", "setup_build", "Hubd", "SYSTEMS", "DirectJupyter",
+__all__ = ["BenchError", "setup_build", "Hubd", "JupyterHub", "SYSTEMS", "DirectJupyter",
            "header", "write_section", "cell", "pct", "cpu_ticks",
            "main_guard", "deadline_alarm", "json"]
