@@ -333,19 +333,8 @@ add_member(const struct enrollment *e, void *arg)
 	struct server_row srv;
 	json_t	*m, *sj = json_null();
 
-	if (rc->as_csv) {
-		struct roster_row row;
-
-		if (e->dropped != 0)
-			return 0;
-		memset(&row, 0, sizeof(row));
-		snprintf(row.username, sizeof(row.username), "%s", e->user);
-		row.full_name = e->full_name;
-		row.email = e->email;
-		row.role = e->role;
-		row.section = e->section;
-		return roster_export_row(&rc->csv, &row) == -1;
-	}
+	if (rc->as_csv)
+		return enrollment_export(e, &rc->csv);
 	if (server_get(e->user, &srv, NULL) == 0)
 		sj = json_pack("{s:s, s:o, s:o, s:I, s:s}", "state",
 		    server_state_name(srv.state), "started",

@@ -314,6 +314,13 @@ set_key(struct parse *p, const struct key *k, const char *value)
 	switch (k->type) {
 	case K_STRING:
 	case K_PATH:
+	case K_FLAVOUR:
+		if (k->type == K_FLAVOUR && strcmp(value, "notebook") != 0 &&
+		    strcmp(value, "server") != 0) {
+			seterr(p, "[%s] %s: '%s' is not notebook or server",
+			    k->section, k->name, value);
+			return -1;
+		}
 		if (k->type == K_PATH && value[0] != '/') {
 			seterr(p, "[%s] %s: '%s' is not an absolute path",
 			    k->section, k->name, value);
@@ -362,19 +369,7 @@ set_key(struct parse *p, const struct key *k, const char *value)
 		}
 		return 0;
 	}
-	case K_FLAVOUR:
-		if (strcmp(value, "notebook") != 0 && strcmp(value, "server") != 0) {
-			seterr(p, "[%s] %s: '%s' is not notebook or server",
-			    k->section, k->name, value);
-			return -1;
-		}
-		if ((copy = strdup(value)) == NULL) {
-			seterr(p, "out of memory");
-			return -1;
-		}
-		free(*(char **)field);
-		*(char **)field = copy;
-		return 0;
+
 	case K_BOOL:
 		if (strcmp(value, "yes") == 0 || strcmp(value, "true") == 0 ||
 		    strcmp(value, "on") == 0 || strcmp(value, "1") == 0)

@@ -420,3 +420,21 @@ course_join(struct store *st, const struct user *u, const char *code,
 	(void)store_audit(st, u->name, "course.join", u->name, c->code, NULL);
 	return 0;
 }
+
+/* One active member as a line of the roster export (a store callback;
+ * arg is the struct buf). */
+int
+enrollment_export(const struct enrollment *e, void *arg)
+{
+	struct roster_row row;
+
+	if (e->dropped != 0)
+		return 0;
+	memset(&row, 0, sizeof(row));
+	snprintf(row.username, sizeof(row.username), "%s", e->user);
+	row.full_name = e->full_name;
+	row.email = e->email;
+	row.role = e->role;
+	row.section = e->section;
+	return roster_export_row(arg, &row) == -1;
+}

@@ -461,22 +461,6 @@ cmd_course(struct store *st, int argc, char *argv[])
 	die("unknown command: course %s (try --help)", verb);
 }
 
-static int
-export_row(const struct enrollment *e, void *arg)
-{
-	struct roster_row row;
-
-	if (e->dropped != 0)
-		return 0;
-	memset(&row, 0, sizeof(row));
-	snprintf(row.username, sizeof(row.username), "%s", e->user);
-	row.full_name = e->full_name;
-	row.email = e->email;
-	row.role = e->role;
-	row.section = e->section;
-	return roster_export_row(arg, &row) == -1;
-}
-
 static char *
 slurp(const char *path, size_t *len)
 {
@@ -554,7 +538,7 @@ cmd_roster(const struct config *cf, struct store *st, int argc,
 		die("no such course: %s", code);
 	if (strcmp(verb, "export") == 0) {
 		roster_export_header(&b);
-		if (store_enroll_list(st, c.id, export_row, &b) != 0 || b.failed)
+		if (store_enroll_list(st, c.id, enrollment_export, &b) != 0 || b.failed)
 			die("cannot read the roster of %s", code);
 		fwrite(b.data, 1, b.len, stdout);
 		buf_free(&b);
@@ -646,28 +630,13 @@ static int
 control(const struct config *cf, const char *request, char *out,
     size_t size)
 {
-	struct sockaddr_un sun;
-	ssize_t	 n;
-	size_t	 got = 0;
-	int	 fd;
+	char	 path[256];
 
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (control_path(cf, sun.sun_path, sizeof(sun.sun_path)) == -1)
-		die("data_dir is too long for a socket path");
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		die("socket: %s", strerror(errno));
-	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+	if (control_try(cf, request, out, size) == -1) {
+		(void)control_path(cf, path, sizeof(path));
 		die("cannot reach hubd at %s: %s (is it running? servers are "
-		    "started by the running hub)", sun.sun_path,
-		    strerror(errno));
-	if (write(fd, request, strlen(request)) != (ssize_t)strlen(request))
-		die("cannot talk to hubd: %s", strerror(errno));
-	while (got + 1 < size && (n = read(fd, out + got, size - 1 - got)) > 0)
-		got += (size_t)n;
-	close(fd);
-	out[got] = '\0';
-	out[strcspn(out, "\n")] = '\0';
+		    "started by the running hub)", path, strerror(errno));
+	}
 	if (strncmp(out, "ok ", 3) == 0)
 		return 0;
 	if (strncmp(out, "error ", 6) == 0)

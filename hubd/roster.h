@@ -140,6 +140,7 @@ int		 course_servers_all(struct store *, const struct course *, int,
 		    unsigned *);
 int		 course_join(struct store *, const struct user *, const char *,
 		    struct course *, char *, size_t);
+int		 enrollment_export(const struct enrollment *, void *);
 
 /* pages_courses.c */
 enum MHD_Result	 page_courses(struct request *, const char *);
