@@ -7,10 +7,18 @@
  *   <own>/hubd-students/u<uid>.g<n> memory (no swap), pids, CPU quota/weight
  *
  * v2 (statfs f_type CGROUP2_SUPER_MAGIC): one directory; controllers are
- * enabled top-down through cgroup.subtree_control.  If our own cgroup holds
- * processes ("no internal processes"), we move ourselves into <own>/hub
- * first, as a systemd unit with Delegate=yes is expected to.  We never
- * write attributes of <own> itself besides cgroup.subtree_control.
+ * enabled top-down through cgroup.subtree_control.  The shape under a
+ * systemd unit with Delegate=yes (hubd.service):
+ *
+ *   <unit>/hub/                    hubd, hubd-spawner (and nothing else)
+ *   <unit>/hubd-students/u<uid>... the students
+ *
+ * If we already sit in a leaf named "hub" (DelegateSubgroup=hub, or a
+ * previous start moved us there), <own> is its parent.  Otherwise, if <own>
+ * holds processes ("no internal processes"), every process of <own> (us,
+ * and hubd that started us) moves into <own>/hub first; the next start
+ * then finds itself in the leaf and does not nest again.  We never write
+ * attributes of <own> itself besides cgroup.subtree_control.
  *
  * v1 and hybrid (/sys/fs/cgroup is a tmpfs): the same directories in the
  * memory, pids and cpu hierarchies, and cpuacct if mounted apart, each below
@@ -43,6 +51,11 @@
 
 #define CG_ROOT		"/sys/fs/cgroup"
 #define CG_MAXCTL	4
+
+/* The leaf our own processes move into on v2 (see the top). */
+#ifndef SB_CGROUP_LEAF
+#define SB_CGROUP_LEAF	"hub"
+#endif
 
 enum ctl_kind { CTL_V2, CTL_MEMORY, CTL_PIDS, CTL_CPU, CTL_CPUACCT };
 
@@ -325,6 +338,39 @@ v2_enabled(const char *dir)
 	    strstr(buf, "cpu") != NULL;
 }
 
+/*
+ * Move every process of dir into leaf (a few rounds: one may fork while we
+ * move).  0 once dir holds no process, -1 with errno.
+ */
+static int
+v2_move_all(const char *dir, const char *leaf)
+{
+	char	 buf[8192], *p, *end;
+	long	 pid;
+	int	 round;
+
+	for (round = 0; round < 10; round++) {
+		if (cg_read(dir, "cgroup.procs", buf, sizeof(buf)) == -1)
+			return -1;
+		if (buf[0] == '\0')
+			return 0;
+		for (p = buf; *p != '\0'; p = end) {
+			char	 num[32];
+
+			pid = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			snprintf(num, sizeof(num), "%ld", pid);
+			/* a process that exited meanwhile is fine */
+			if (cg_write(leaf, "cgroup.procs", num) == -1 &&
+			    errno != ESRCH)
+				return -1;
+		}
+	}
+	errno = EBUSY;
+	return -1;
+}
+
 static int
 v2_enable(const char *dir, int may_move_self, char *err, size_t errlen)
 {
@@ -340,10 +386,12 @@ v2_enable(const char *dir, int may_move_self, char *err, size_t errlen)
 		    "cgroup %s: enable memory, pids, cpu", dir);
 		return -1;
 	}
-	/* No internal processes: move ourselves into a leaf first. */
-	if ((size_t)snprintf(hub, sizeof(hub), "%s/hub", dir) >= sizeof(hub) ||
-	    mkdir_ok(hub, 1) == -1 || cg_write(hub, "cgroup.procs", "0") == -1) {
-		sb_err(err, errlen, errno, "cgroup %s: move self", hub);
+	/* No internal processes: move ours into the leaf "hub" first. */
+	if ((size_t)snprintf(hub, sizeof(hub), "%s/" SB_CGROUP_LEAF, dir) >=
+	    sizeof(hub) || mkdir_ok(hub, 1) == -1 ||
+	    cg_write(hub, "cgroup.procs", "0") == -1 ||
+	    v2_move_all(dir, hub) == -1) {
+		sb_err(err, errlen, errno, "cgroup %s: move processes", hub);
 		return -1;
 	}
 	if (cg_write(dir, "cgroup.subtree_control", "+memory +pids +cpu") ==
@@ -352,6 +400,25 @@ v2_enable(const char *dir, int may_move_self, char *err, size_t errlen)
 		    "(other processes in it? use a delegated cgroup)", dir);
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * The cgroup students go below on v2 (relative parents): our own, or its
+ * parent when we sit in its leaf "hub".  "" for the root.
+ */
+static int
+v2_base(char *out, size_t outlen)
+{
+	char	*slash;
+
+	if (own_cgroup(NULL, out, outlen) == -1)
+		return -1;
+	if ((slash = strrchr(out, '/')) != NULL &&
+	    strcmp(slash + 1, SB_CGROUP_LEAF) == 0)
+		*slash = '\0';
+	if (strcmp(out, "/") == 0)
+		out[0] = '\0';
 	return 0;
 }
 
@@ -370,12 +437,12 @@ v2_setup(struct cgroup *cg, const char *parent, const struct sb_limits *l,
 		    sizeof(base))
 			goto toolong;
 	} else {
-		if (own_cgroup(NULL, own, sizeof(own)) == -1) {
+		if (v2_base(own, sizeof(own)) == -1) {
 			sb_err(err, errlen, errno, "own cgroup (v2)");
 			return -1;
 		}
 		if ((size_t)snprintf(base, sizeof(base), "%s%s", CG_ROOT,
-		    strcmp(own, "/") == 0 ? "" : own) >= sizeof(base))
+		    own) >= sizeof(base))
 			goto toolong;
 	}
 	if (join_parent(c->parent, sizeof(c->parent), CG_ROOT,
@@ -851,11 +918,9 @@ cgroup_sweep(const char *parent, int *removed, char *err, size_t errlen)
 	} else if (cg->version == 2) {
 		char own[PATH_MAX];
 
-		if (parent[0] == '/' || own_cgroup(NULL, own,
-		    sizeof(own)) == 0) {
+		if (parent[0] == '/' || v2_base(own, sizeof(own)) == 0) {
 			if (join_parent(cg->ctl[0].parent, PATH_MAX, CG_ROOT,
-			    parent[0] == '/' ? "" : (strcmp(own, "/") == 0 ?
-			    "" : own), parent) == 0)
+			    parent[0] == '/' ? "" : own, parent) == 0)
 				cg->nctl = 1;
 		}
 	}
