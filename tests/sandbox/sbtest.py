@@ -226,6 +226,10 @@ def student_cgroup_dirs(uid, instance):
     name = "u%d.g%d" % (uid, instance)
     if cgroup_version() == 2:
         own = own_cgroup(None)
+        # In a leaf named "hub" (how cgroup.c keeps a delegated unit's
+        # own processes), students go beside it, under its parent.
+        if own.endswith("/hub"):
+            own = own[:-4] or "/"
         base = "/sys/fs/cgroup" + ("" if own == "/" else own)
         return {"unified": os.path.join(base, "hubd-students", name)}
     out = {}
