@@ -653,6 +653,7 @@ proxied(struct request *rq, const char *upload, size_t *upload_size)
 		}
 	}
 	if (*upload_size != 0) {
+		rq->body_seen = 1;
 		if (!rq->px_failed && proxy_body(rq->px, upload,
 		    *upload_size) == -1)
 			rq->px_failed = 1;
@@ -660,7 +661,9 @@ proxied(struct request *rq, const char *upload, size_t *upload_size)
 		return MHD_YES;
 	}
 	if (rq->px_failed || proxy_body_end(rq->px) == -1 ||
-	    proxy_read_head(rq->px) == -1)
+	    proxy_read_head(rq->px, rq->body_seen == 0 &&
+	    (strcmp(rq->method, "GET") == 0 ||
+	    strcmp(rq->method, "HEAD") == 0)) == -1)
 		return proxy_fail(rq, errno == EAGAIN || errno == EWOULDBLOCK ?
 		    504 : 502, strerror(errno));
 	return proxy_respond(rq);
@@ -792,5 +795,6 @@ http_stop(void)
 	proxy_shutdown_all();
 	if (hub.mhd != NULL)
 		MHD_stop_daemon(hub.mhd);
+	proxy_idle_close();
 	hub.mhd = NULL;
 }

@@ -57,6 +57,8 @@
 #define PROXY_HEADERS_MAX	64
 #define PROXY_BUF		(32u * 1024)	/* bytes read at once */
 #define PROXY_TIMEOUT		300		/* s without a byte: 504 */
+#define PROXY_IDLE_MAX		64		/* kept backend connections */
+#define PROXY_IDLE_SEC		20		/* a kept one is used within */
 #define RELAY_BUF		(16u * 1024)	/* per direction */
 #define RELAY_LINGER		5		/* s after one side closed */
 #define RELAY_IDLE		900		/* s without a byte (pings are 30 s) */
@@ -454,6 +456,7 @@ struct request {
 	int		 view_other;	/* the viewer is not the owner */
 	char		 owner[USERNAME_MAX + 1];
 	int		 px_failed;
+	int		 body_seen;	/* some of a proxied body went out */
 	int		 hold;		/* keep the answer until the body is in */
 	struct MHD_Response *held;
 	struct proxy	*px;
@@ -539,7 +542,7 @@ int		 proxy_open(struct request *, const struct server_row *,
 		    struct proxy **);
 int		 proxy_body(struct proxy *, const char *, size_t);
 int		 proxy_body_end(struct proxy *);
-int		 proxy_read_head(struct proxy *);
+int		 proxy_read_head(struct proxy *, int);
 int		 proxy_status(const struct proxy *);
 int		 proxy_nheaders(const struct proxy *);
 const char	*proxy_header(const struct proxy *, int, const char **);
@@ -550,6 +553,7 @@ const char	*proxy_surplus(const struct proxy *, size_t *);
 ssize_t		 proxy_read(void *, uint64_t, char *, size_t);
 void		 proxy_free(struct proxy *);
 void		 proxy_shutdown_all(void);
+void		 proxy_idle_close(void);
 
 /* relay.c: websockets, both ways, one epoll thread */
 int		 relay_init(void);

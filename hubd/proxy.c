@@ -34,6 +34,10 @@ struct proxy {
 	int		 fd;		/* the backend's socket */
 	char		 user[USERNAME_MAX + 1];
 	int		 chunked;	/* request body sent chunked */
+	int		 reused;	/* the socket came from the idle pool */
+	uid_t		 uid;		/* the server's, for the pool */
+	char		 socket[SERVER_PATH_MAX];
+	struct buf	 reqhead;	/* kept to send again on a stale socket */
 	int		 head;		/* a HEAD request: no body back */
 	int		 upgrade;
 	http_parser	 parser;
@@ -208,6 +212,81 @@ proxy_header(const struct proxy *px, int i, const char **value)
 	return px->hbuf + px->hdr[i].name;
 }
 
+/*
+ * Idle backend connections, kept after a complete keep-alive answer and
+ * used again by the next request to the same server: a new unix
+ * connection per request costs the student's Jupyter (and us) more than
+ * the request itself.  Keyed by socket path and uid, so a connection only
+ * ever serves the server it was checked against.
+ */
+struct idle {
+	int		 fd;
+	uid_t		 uid;
+	time_t		 since;
+	char		 socket[SERVER_PATH_MAX];
+};
+
+static struct idle	 idles[PROXY_IDLE_MAX];
+static int		 nidle;
+static pthread_mutex_t	 idle_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* An idle connection to socket, still open and quiet; -1 when none. */
+static int
+idle_take(const char *socket, uid_t uid)
+{
+	time_t	 now = time(NULL), since;
+	char	 c;
+	int	 i, fd;
+
+	pthread_mutex_lock(&idle_lock);
+	for (i = nidle - 1; i >= 0; i--) {
+		if (idles[i].uid != uid || strcmp(idles[i].socket, socket) != 0)
+			continue;
+		fd = idles[i].fd;
+		since = idles[i].since;
+		idles[i] = idles[--nidle];
+		if (now - since > PROXY_IDLE_SEC ||
+		    recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) != -1 ||
+		    (errno != EAGAIN && errno != EWOULDBLOCK)) {
+			close(fd);	/* old, closed by the server, or noisy */
+			continue;
+		}
+		pthread_mutex_unlock(&idle_lock);
+		return fd;
+	}
+	pthread_mutex_unlock(&idle_lock);
+	return -1;
+}
+
+static void
+idle_put(struct proxy *px)
+{
+	pthread_mutex_lock(&idle_lock);
+	if (nidle == PROXY_IDLE_MAX) {
+		close(idles[0].fd);
+		memmove(&idles[0], &idles[1], (PROXY_IDLE_MAX - 1) *
+		    sizeof(idles[0]));
+		nidle--;
+	}
+	idles[nidle].fd = px->fd;
+	idles[nidle].uid = px->uid;
+	idles[nidle].since = time(NULL);
+	memcpy(idles[nidle].socket, px->socket, sizeof(idles[0].socket));
+	nidle++;
+	pthread_mutex_unlock(&idle_lock);
+	px->fd = -1;
+}
+
+/* hubd is stopping: no connection kept. */
+void
+proxy_idle_close(void)
+{
+	pthread_mutex_lock(&idle_lock);
+	while (nidle > 0)
+		close(idles[--nidle].fd);
+	pthread_mutex_unlock(&idle_lock);
+}
+
 void
 proxy_free(struct proxy *px)
 {
@@ -215,8 +294,18 @@ proxy_free(struct proxy *px)
 		return;
 	if (px->listed)
 		unlist(px);
+	/* A whole answer, read to its end, on a connection the server
+	 * keeps open: the next request may use it. */
+	if (px->fd != -1 && px->complete && !px->upgrade &&
+	    px->outpos == px->outlen &&
+	    http_should_keep_alive(&px->parser) &&
+	    HTTP_PARSER_ERRNO(&px->parser) == HPE_PAUSED)
+		idle_put(px);
 	if (px->fd != -1)
 		close(px->fd);
+	if (px->reqhead.data != NULL)
+		explicit_bzero(px->reqhead.data, px->reqhead.size);
+	buf_free(&px->reqhead);
 	free(px);
 }
 
@@ -327,7 +416,11 @@ proxy_open(struct request *rq, const struct server_row *srv,
 	snprintf(px->user, sizeof(px->user), "%s", srv->user);
 	px->head = strcmp(rq->method, "HEAD") == 0;
 	px->upgrade = rq->upgrade;
-	if ((px->fd = backend_connect(srv->socket, srv->uid, err,
+	px->uid = srv->uid;
+	snprintf(px->socket, sizeof(px->socket), "%s", srv->socket);
+	if (!rq->upgrade && (px->fd = idle_take(srv->socket, srv->uid)) != -1)
+		px->reused = 1;
+	else if ((px->fd = backend_connect(srv->socket, srv->uid, err,
 	    sizeof(err))) == -1) {
 		log_warnx("proxy to %s: %s", srv->user, err);
 		proxy_free(px);
@@ -357,7 +450,7 @@ proxy_open(struct request *rq, const struct server_row *srv,
 	if (rq->upgrade)
 		buf_puts(&b, "Connection: Upgrade\r\nUpgrade: websocket\r\n");
 	else {
-		buf_puts(&b, "Connection: close\r\n");
+		/* HTTP/1.1 keep-alive: the connection may serve again. */
 		if (cl != NULL)
 			buf_printf(&b, "Content-Length: %s\r\n", cl);
 		else if (te != NULL && strcasestr(te, "chunked") != NULL) {
@@ -366,15 +459,31 @@ proxy_open(struct request *rq, const struct server_row *srv,
 		}
 	}
 	buf_puts(&b, "\r\n");
-	if (b.failed || send_all(px->fd, b.data, b.len) == -1) {
+	if (!b.failed) {
+		int	 r = send_all(px->fd, b.data, b.len);
+
+		if (r == -1 && px->reused) {
+			/* The kept connection died meanwhile: a fresh one. */
+			close(px->fd);
+			px->reused = 0;
+			px->fd = backend_connect(srv->socket, srv->uid, err,
+			    sizeof(err));
+			r = px->fd == -1 ? -1 : send_all(px->fd, b.data, b.len);
+		}
+		if (r == -1)
+			b.failed = 1;
+	}
+	if (b.failed) {
 		log_warnx("proxy to %s: cannot send the request: %s", srv->user,
-		    b.failed ? "out of memory" : strerror(errno));
+		    strerror(errno));
+		explicit_bzero(b.data, b.size);
 		buf_free(&b);
 		proxy_free(px);
 		return 502;
 	}
-	explicit_bzero(b.data, b.len);	/* it carries the server's token */
-	buf_free(&b);
+	/* Kept (it carries the server's token, wiped at the end) to send
+	 * again if a kept connection turns out stale before answering. */
+	px->reqhead = b;
 	http_parser_init(&px->parser, HTTP_RESPONSE);
 	px->parser.data = px;
 	*out = px;
@@ -411,17 +520,31 @@ proxy_body_end(struct proxy *px)
 }
 
 /* Read and parse until the response head is complete.  0, or -1 with
- * errno (EAGAIN: the server took too long). */
+ * errno (EAGAIN: the server took too long).  A kept connection that the
+ * server closed before answering a request without a body is replaced
+ * and the request sent again. */
 int
-proxy_read_head(struct proxy *px)
+proxy_read_head(struct proxy *px, int may_resend)
 {
 	ssize_t	 n;
 	size_t	 done;
+	char	 err[256];
 
 	while (!px->headers_done) {
 		n = recv(px->fd, px->rbuf, sizeof(px->rbuf), 0);
 		if (n == -1 && errno == EINTR)
 			continue;
+		if (n <= 0 && px->reused && may_resend && px->parser.nread == 0 &&
+		    (n == 0 || errno == ECONNRESET)) {
+			close(px->fd);
+			px->reused = 0;
+			if ((px->fd = backend_connect(px->socket, px->uid, err,
+			    sizeof(err))) == -1 ||
+			    send_all(px->fd, px->reqhead.data,
+			    px->reqhead.len) == -1)
+				return -1;
+			continue;
+		}
 		if (n <= 0) {
 			if (n == 0)
 				errno = ECONNRESET;

@@ -60,6 +60,10 @@ def test(t, hub):
          "the raw path and query reach the server unchanged")
     del a.cookies["jupyter-own"]
 
+    served = [a.get("/user/pa/conn").json()["served"] for _ in range(5)]
+    t.ok(max(served) > 1, "hubd keeps its connection to the server for the "
+         "next request", served)
+
     r = a.get("/user/pa/cookies")
     names = [c.split("=")[0] for c in r.all("Set-Cookie")]
     t.ok("mine" in names and "noprefix" in names,
