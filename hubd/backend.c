@@ -26,6 +26,8 @@ backend_connect(const char *path, uid_t uid, char *err, size_t errsize)
 	struct stat sb;
 	struct ucred cred;
 	socklen_t len = sizeof(cred);
+	/* A hung server's full backlog would block connect() for ever. */
+	struct timeval tv = { BACKEND_CONNECT_SEC, 0 };
 	int	 pfd, fd = -1;
 
 	if ((pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC)) == -1) {
@@ -41,6 +43,7 @@ backend_connect(const char *path, uid_t uid, char *err, size_t errsize)
 	sun.sun_family = AF_UNIX;
 	snprintf(sun.sun_path, sizeof(sun.sun_path), "/proc/self/fd/%d", pfd);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) == -1 ||
 	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
 		snprintf(err, errsize, "connect %s: %s", path, strerror(errno));
 		goto fail;

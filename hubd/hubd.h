@@ -57,6 +57,7 @@
 #define PROXY_HEADERS_MAX	64
 #define PROXY_BUF		(32u * 1024)	/* bytes read at once */
 #define PROXY_TIMEOUT		300		/* s without a byte: 504 */
+#define BACKEND_CONNECT_SEC	10		/* a full backlog: give up */
 #define PROXY_IDLE_MAX		64		/* kept backend connections */
 #define PROXY_IDLE_SEC		20		/* a kept one is used within */
 #define RELAY_BUF		(16u * 1024)	/* per direction */

@@ -734,6 +734,10 @@ route_user(struct request *rq)
 		return proxy_fail(rq, 503, NULL);
 	}
 	server_activity(rq->owner, time(NULL));
+	/* The database is done with: a server that hangs must not hold one
+	 * of the pool's few connections (the whole hub would wait). */
+	pool_put(rq->st);
+	rq->st = NULL;
 	if ((code = proxy_open(rq, &srv, &rq->px)) != 0) {
 		explicit_bzero(srv.token, sizeof(srv.token));
 		return proxy_fail(rq, code, "cannot reach the server");
