@@ -60,6 +60,7 @@ INTEGRATION_TESTS = \
 	tests/integration/privsep.py \
 	tests/integration/proxy_http.py \
 	tests/integration/proxy_isolation.py \
+	tests/integration/proxy_tls.py \
 	tests/integration/proxy_ws.py \
 	tests/integration/server_account.py \
 	tests/integration/server_culling.py \

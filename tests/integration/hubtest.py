@@ -460,6 +460,10 @@ class Kernel:
         else:
             self.s = socket.create_connection(("127.0.0.1", hub.port),
                                               timeout=60)
+            if hub.tls:
+                ctx = ssl.create_default_context(cafile=hub.tls[0])
+                ctx.check_hostname = False
+                self.s = ctx.wrap_socket(self.s)
         self.session = uuid.uuid4().hex
         key = base64.b64encode(os.urandom(16)).decode()
         extra = "".join("%s: %s\r\n" % kv for kv in (headers or {}).items())
