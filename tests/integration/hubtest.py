@@ -460,7 +460,7 @@ class Kernel:
         else:
             self.s = socket.create_connection(("127.0.0.1", hub.port),
                                               timeout=60)
-            if hub.tls:
+            if getattr(hub, "tls", None):
                 ctx = ssl.create_default_context(cafile=hub.tls[0])
                 ctx.check_hostname = False
                 self.s = ctx.wrap_socket(self.s)
