@@ -107,9 +107,9 @@ def starttime(pid):
 
 
 def descendants(pid):
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
+    out, pending = [], [pid]
+    while pending:
+        p = pending.pop()
         try:
             tasks = os.listdir("/proc/%d/task" % p)
         except OSError:
@@ -121,7 +121,7 @@ def descendants(pid):
             except OSError:
                 continue
             out += kids
-            todo += kids
+            pending += kids
     return out
 
 

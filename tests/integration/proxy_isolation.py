@@ -15,13 +15,13 @@ N = 10
 
 def tree(pid):
     """pid and every descendant."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
+    out, pending = [], [pid]
+    while pending:
+        p = pending.pop()
         out.append(p)
         try:
             with open("/proc/%d/task/%d/children" % (p, p)) as f:
-                todo += [int(x) for x in f.read().split()]
+                pending += [int(x) for x in f.read().split()]
         except OSError:
             pass
     return out
