@@ -1,6 +1,7 @@
 /*
  * hubctl: accounts and tokens from the command line, for IT staff.  Works on
- * the same database as hubd, with hubd running or not.
+ * the same database as hubd, with hubd running or not; backup too, and
+ * restore with hubd stopped.
  */
 #include "config.h"
 
@@ -9,7 +10,9 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +59,13 @@ usage(FILE *fp)
 	    "  server start NAME [--no-wait] | server stop NAME [--no-wait]\n"
 	    "      Through the running hubd; waits until the server runs or\n"
 	    "      has stopped (at most its start timeout).\n"
+	    "  backup FILE|FOLDER [--force]\n"
+	    "      A consistent copy of the database, hubd running or not\n"
+	    "      (0600; in a folder: hubd-YYYYMMDD-HHMMSS.sqlite).  An\n"
+	    "      existing FILE is replaced only with --force.\n"
+	    "  restore FILE\n"
+	    "      With hubd stopped: the database becomes FILE's copy; the\n"
+	    "      one it replaces stays as hubd.sqlite.before-restore-TIME.\n"
 	    "\n"
 	    "User names: 1 to %d characters of a-z 0-9 _ . - starting with a\n"
 	    "letter or _.  The configuration defaults to %s.\n",
@@ -703,6 +713,367 @@ cmd_server(const struct config *cf, struct store *st, int argc,
 	die("%s: not running after %u s", argv[1], cf->server_start_timeout);
 }
 
+/* --- backup and restore ------------------------------------------------- */
+
+static char	 partial[4096 + 32];	/* a copy being written, for signals */
+
+static void
+drop_partial(int sig)
+{
+	if (partial[0] != '\0')
+		(void)unlink(partial);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+/* Remove the copy being written on SIGINT/SIGTERM/SIGHUP, or on failure. */
+static void
+partial_begin(const char *path)
+{
+	snprintf(partial, sizeof(partial), "%s", path);
+	signal(SIGINT, drop_partial);
+	signal(SIGTERM, drop_partial);
+	signal(SIGHUP, drop_partial);
+}
+
+/* A copy and the journal SQLite may have left beside it. */
+static void
+remove_copy(const char *path)
+{
+	char	 journal[sizeof(partial) + 8];
+
+	(void)unlink(path);
+	snprintf(journal, sizeof(journal), "%s-journal", path);
+	(void)unlink(journal);
+}
+
+static void
+partial_end(int remove)
+{
+	if (remove && partial[0] != '\0')
+		remove_copy(partial);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	partial[0] = '\0';
+}
+
+/* After a rename: the folder that holds path, to disk. */
+static void
+sync_dir(const char *path)
+{
+	char	 dir[4096], *slash;
+	int	 fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) != -1) {
+		(void)fsync(fd);
+		close(fd);
+	}
+}
+
+static void
+db_path(const struct config *cf, char *buf, size_t size)
+{
+	if ((size_t)snprintf(buf, size, "%s/%s", cf->data_dir, DB_FILE) >=
+	    size)
+		die("data_dir %s is too long", cf->data_dir);
+}
+
+static void
+print_info(const char *verb, const char *path, const struct store_info *in)
+{
+	printf("%s %s: %lld bytes, schema version %d, %lld user%s, %lld "
+	    "course%s; integrity check ok\n", verb, path, in->bytes,
+	    in->version, in->users, in->users == 1 ? "" : "s", in->courses,
+	    in->courses == 1 ? "" : "s");
+}
+
+static int
+same_file(const struct stat *a, const struct stat *b)
+{
+	return a->st_dev == b->st_dev && a->st_ino == b->st_ino;
+}
+
+static int
+cmd_backup(const struct config *cf, int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct store_info in;
+	struct stat sb, dbsb;
+	char	 db[4096], dest[4096], tmp[4096 + 16], stamp[32], err[1024];
+	const char *file;
+	size_t	 n;
+	time_t	 now = time(NULL);
+	int	 ch, force = 0, fd, e;
+
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'f') {
+			usage(stderr);
+			return 2;
+		}
+		force = 1;
+	}
+	if (optind != argc - 1)
+		die("backup needs one file (or folder) to write to");
+	file = argv[optind];
+	db_path(cf, db, sizeof(db));
+	if (stat(db, &dbsb) == -1)
+		die("%s: %s (no database yet: has hubd started with %s?)", db,
+		    strerror(errno), cf->path);
+	if (stat(file, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		n = strlen(file);
+		while (n > 1 && file[n - 1] == '/')
+			n--;
+		(void)strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S",
+		    localtime(&now));
+		if ((size_t)snprintf(dest, sizeof(dest), "%.*s/hubd-%s.sqlite",
+		    (int)n, file, stamp) >= sizeof(dest))
+			die("%s: the path is too long", file);
+	} else if ((size_t)snprintf(dest, sizeof(dest), "%s", file) >=
+	    sizeof(dest))
+		die("%s: the path is too long", file);
+	if (lstat(dest, &sb) == 0) {
+		if (same_file(&sb, &dbsb))
+			die("%s is the hub's database itself: write the backup "
+			    "somewhere else", dest);
+		if (!force)
+			die("%s exists: choose a new name, or add --force to "
+			    "replace it", dest);
+		if (!S_ISREG(sb.st_mode))
+			die("%s exists and is not a regular file", dest);
+	}
+
+	/* A temporary file beside dest (0600), renamed into place once
+	 * copied and checked. */
+	snprintf(tmp, sizeof(tmp), "%s.tmp-XXXXXX", dest);
+	if ((fd = mkstemp(tmp)) == -1)
+		die("cannot write %s: %s", tmp, strerror(errno));
+	close(fd);
+	partial_begin(tmp);
+	if (store_copy(db, STORE_LIVE, tmp, err, sizeof(err)) == -1 ||
+	    store_inspect(tmp, db, &in, err, sizeof(err)) == -1) {
+		partial_end(1);
+		die("%s; no backup was written", err);
+	}
+	if (!force && lstat(dest, &sb) == 0) {
+		partial_end(1);
+		die("%s appeared meanwhile: choose a new name, or add --force "
+		    "to replace it", dest);
+	}
+	if (rename(tmp, dest) == -1) {
+		e = errno;
+		partial_end(1);
+		die("cannot rename %s to %s: %s", tmp, dest, strerror(e));
+	}
+	partial_end(0);
+	sync_dir(dest);
+	print_info("backed up to", dest, &in);
+	return 0;
+}
+
+/* Is a hubd answering on this configuration's control socket? */
+static int
+hub_running(const struct config *cf)
+{
+	char	 answer[256];
+
+	return control_try(cf, "\n", answer, sizeof(answer)) == 0;
+}
+
+struct live_servers {
+	char	 names[1024];
+	int	 n;
+};
+
+/* A server the database has as running whose process is still there
+ * (the same pid and start time). */
+static int
+note_live_server(const struct server_row *r, void *arg)
+{
+	struct live_servers *ls = arg;
+	char	 path[64], buf[1024], *p;
+	unsigned long long start = 0;
+	FILE	*fp;
+	int	 i;
+	size_t	 n;
+
+	if (r->pid <= 0 || r->state == SRV_STOPPED || r->state == SRV_FAILED)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)r->pid);
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	buf[n] = '\0';
+	/* Field 22, counted after the command name in parentheses. */
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	for (i = 0; i < 20 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	if (p == NULL || sscanf(p + 1, "%llu", &start) != 1 ||
+	    start != r->starttime)
+		return 0;
+	n = strlen(ls->names);
+	snprintf(ls->names + n, sizeof(ls->names) - n, "%s%s (pid %d)",
+	    ls->n > 0 ? ", " : "", r->user, (int)r->pid);
+	ls->n++;
+	return 0;
+}
+
+static int
+cmd_restore(const struct config *cf, int argc, char *argv[])
+{
+	static const char *const leftovers[] = { "-wal", "-journal" };
+	struct live_servers live = { "", 0 };
+	struct store_info in;
+	struct store *hold = NULL;
+	struct stat fsb, dsb;
+	char	 db[4096], tmp[4096 + 16], aside[4096 + 64], stamp[32];
+	char	 from[4096 + 16], to[4096 + 80], err[1024], sock[256];
+	const char *file;
+	time_t	 now = time(NULL);
+	size_t	 i;
+	int	 have_db = 0, raw = 0, r, e;
+
+	if (argc != 2 || argv[1][0] == '-')
+		die("restore needs one file: a copy made by hubctl backup");
+	file = argv[1];
+	if (stat(file, &fsb) == -1)
+		die("%s: %s; the hub's database is unchanged", file,
+		    strerror(errno));
+	if (!S_ISREG(fsb.st_mode))
+		die("%s is not a regular file; the hub's database is unchanged",
+		    file);
+	if (hub_running(cf)) {
+		(void)control_path(cf, sock, sizeof(sock));
+		die("hubd is running (it answers on %s): stop the service "
+		    "first: systemctl stop hubd", sock);
+	}
+	if (mkdir(cf->data_dir, 0700) == -1 && errno != EEXIST)
+		die("cannot create data_dir %s: %s", cf->data_dir,
+		    strerror(errno));
+	db_path(cf, db, sizeof(db));
+	if (stat(db, &dsb) == 0) {
+		have_db = 1;
+		if (same_file(&fsb, &dsb))
+			die("%s is the hub's database itself", file);
+	} else if (errno != ENOENT)
+		die("%s: %s", db, strerror(errno));
+
+	/* FILE's copy beside the database, checked before anything moves. */
+	snprintf(tmp, sizeof(tmp), "%s.restore-tmp", db);
+	remove_copy(tmp);	/* one left by an interrupted restore */
+	partial_begin(tmp);
+	if (store_copy(file, STORE_FILE, tmp, err, sizeof(err)) == -1 ||
+	    store_inspect(tmp, file, &in, err, sizeof(err)) == -1) {
+		partial_end(1);
+		die("%s; the hub's database is unchanged", err);
+	}
+	if (in.version > store_latest_version()) {
+		partial_end(1);
+		die("%s has schema version %d, newer than this hubctl knows "
+		    "(%d): restore it with the hubd version that wrote it; the "
+		    "hub's database is unchanged", file, in.version,
+		    store_latest_version());
+	}
+	if ((have_db && chown(tmp, dsb.st_uid, dsb.st_gid) == -1) ||
+	    chmod(tmp, 0600) == -1) {
+		e = errno;
+		partial_end(1);
+		die("%s: %s; the hub's database is unchanged", tmp,
+		    strerror(e));
+	}
+	if (have_db) {
+		/* Alone on it, its WAL folded in: it stands as one file. */
+		r = store_hold(db, &hold, err, sizeof(err));
+		if (r == STORE_IN_USE) {
+			partial_end(1);
+			die("%s: stop the service first: systemctl stop hubd",
+			    err);
+		}
+		if (r == -1) {
+			fprintf(stderr, "%s: warning: %s; it is kept aside as "
+			    "it is\n", progname, err);
+			raw = 1;
+		} else if (store_schema_version(hold) >= 3)
+			(void)store_server_list(hold, note_live_server, &live);
+	}
+
+	/* The current database keeps a second name (a hard link: the hub's
+	 * name never points nowhere), then the copy takes the hub's name. */
+	if (have_db) {
+		(void)strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S",
+		    localtime(&now));
+		for (i = 0;; i++) {
+			snprintf(aside, sizeof(aside), "%s.before-restore-%s%s",
+			    db, stamp, i == 0 ? "" : "-");
+			if (i > 0)
+				snprintf(aside + strlen(aside), sizeof(aside) -
+				    strlen(aside), "%zu", i + 1);
+			if (link(db, aside) == 0)
+				break;
+			if (errno == EEXIST && i < 100)
+				continue;
+			e = errno;
+			partial_end(1);
+			store_close(hold);
+			die("cannot keep %s as %s: %s; the hub's database is "
+			    "unchanged", db, aside, strerror(e));
+		}
+		/* What SQLite finds by name belongs to the old file. */
+		for (i = 0; i < sizeof(leftovers) / sizeof(leftovers[0]); i++) {
+			snprintf(from, sizeof(from), "%s%s", db, leftovers[i]);
+			snprintf(to, sizeof(to), "%s%s", aside, leftovers[i]);
+			if (rename(from, to) == -1 && errno != ENOENT) {
+				e = errno;
+				partial_end(1);
+				store_close(hold);
+				die("cannot move %s to %s: %s; the restore "
+				    "stopped before replacing %s", from, to,
+				    strerror(e), db);
+			}
+		}
+		snprintf(from, sizeof(from), "%s-shm", db);
+		(void)unlink(from);
+	}
+	if (rename(tmp, db) == -1) {
+		e = errno;
+		partial_end(1);
+		store_close(hold);
+		die("cannot rename %s to %s: %s; the hub's database is "
+		    "unchanged", tmp, db, strerror(e));
+	}
+	partial_end(0);
+	sync_dir(db);
+	store_close(hold);
+
+	print_info("restored", file, &in);
+	printf("it is now %s\n", db);
+	if (have_db)
+		printf("the database it replaced is kept as %s%s\n", aside,
+		    raw ? " (as it was, with any -wal file beside it)" : "");
+	if (live.n > 0)
+		fprintf(stderr, "%s: warning: these students' servers still "
+		    "run and the restored database may not know them: %s\n",
+		    progname, live.names);
+	if (in.version < store_latest_version())
+		printf("hubd brings it from schema version %d to %d when it "
+		    "starts\n", in.version, store_latest_version());
+	printf("start the hub: systemctl start hubd\n");
+	return 0;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -737,6 +1108,17 @@ main(int argc, char *argv[])
 		return 2;
 	}
 	log_init(LOG_LEVEL_WARN, progname);
+	if (strcmp(argv[0], "backup") == 0 || strcmp(argv[0], "restore") == 0) {
+		char	 err[1024];
+
+		/* The database as a whole: no migration, never created. */
+		if ((cf = config_load(path, err, sizeof(err))) == NULL)
+			die("%s", err);
+		r = strcmp(argv[0], "backup") == 0 ?
+		    cmd_backup(cf, argc, argv) : cmd_restore(cf, argc, argv);
+		config_free(cf);
+		return r;
+	}
 	if (auth_init() == -1)
 		die("cannot initialise libsodium");
 	if (strcmp(argv[0], "user") != 0 && strcmp(argv[0], "token") != 0 &&

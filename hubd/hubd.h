@@ -339,6 +339,27 @@ int		 store_user_profiles(struct store *, int64_t,
 int		 store_audit(struct store *, const char *, const char *,
 		    const char *, const char *, const char *);
 
+/* store.c: whole databases, for hubctl backup and restore */
+#define STORE_IN_USE	3	/* store_hold: another program has it open */
+
+enum store_source {
+	STORE_LIVE,		/* the hub's database, hubd may be running */
+	STORE_FILE,		/* a file handed in: read-only */
+};
+
+struct store_info {
+	int		 version;	/* PRAGMA user_version */
+	long long	 users;
+	long long	 courses;
+	long long	 bytes;
+};
+
+int		 store_copy(const char *, enum store_source, const char *,
+		    char *, size_t);
+int		 store_inspect(const char *, const char *, struct store_info *,
+		    char *, size_t);
+int		 store_hold(const char *, struct store **, char *, size_t);
+
 /* Shared paths below data_dir. */
 #define DB_FILE		"hubd.sqlite"
 #define CONTROL_SOCKET	"control.sock"

@@ -8,6 +8,7 @@
 
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -383,19 +384,25 @@ store_latest_version(void)
 	return NMIGRATIONS;
 }
 
+/* One integer of a query, or -1. */
+static long long
+query_int(sqlite3 *db, const char *q)
+{
+	sqlite3_stmt *s;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(db, q, -1, &s, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
 int
 store_schema_version(struct store *st)
 {
-	sqlite3_stmt *s;
-	int	 v = -1;
-
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
-	    NULL) != SQLITE_OK)
-		return -1;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		v = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
-	return v;
+	return (int)query_int(st->db, "PRAGMA user_version");
 }
 
 /*
@@ -1313,4 +1320,279 @@ store_user_profiles(struct store *st, int64_t user_id,
 		}
 	sqlite3_reset(s);
 	return r == SQLITE_DONE ? 0 : -1;
+}
+
+/*
+ * Whole databases, for hubctl backup and restore: a copy by SQLite's online
+ * backup API (one read transaction, so a consistent snapshot while hubd
+ * writes), a check of a copy, and an exclusive hold on the hub's database.
+ */
+
+/* path as a file: URI with query, for mode=ro and immutable=1. */
+static int
+path_uri(const char *path, const char *query, char *out, size_t size)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	size_t	 n = 5;
+
+	if (size < 6)
+		return -1;
+	memcpy(out, "file:", 5);
+	for (p = (const unsigned char *)path; *p != '\0'; p++) {
+		if (n + 4 >= size)
+			return -1;
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/._-~", *p) != NULL)
+			out[n++] = (char)*p;
+		else {
+			out[n++] = '%';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 15];
+		}
+	}
+	out[n] = '\0';
+	return (size_t)snprintf(out + n, size - n, "?%s", query) < size - n ?
+	    0 : -1;
+}
+
+/* The error of a copy, naming the file it concerns. */
+static void
+copy_error(int r, sqlite3 *db, const char *from, const char *to, char *err,
+    size_t errsize)
+{
+	switch (r & 0xff) {
+	case SQLITE_NOTADB:
+		snprintf(err, errsize, "%s is not a SQLite database", from);
+		break;
+	case SQLITE_CORRUPT:
+		snprintf(err, errsize, "%s is damaged (SQLite: %s)", from,
+		    sqlite3_errstr(r));
+		break;
+	case SQLITE_FULL:
+		snprintf(err, errsize, "cannot write %s: no space left on the "
+		    "device", to);
+		break;
+	default:
+		snprintf(err, errsize, "cannot copy %s to %s: %s", from, to,
+		    db != NULL && sqlite3_errcode(db) != SQLITE_OK ?
+		    sqlite3_errmsg(db) : sqlite3_errstr(r));
+	}
+}
+
+/* Leave WAL mode (its log folded in): SQLITE_OK, or why not. */
+static int
+journal_delete(sqlite3 *db)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((r = sqlite3_prepare_v2(db, "PRAGMA journal_mode = DELETE", -1,
+	    &s, NULL)) != SQLITE_OK)
+		return r;
+	if ((r = sqlite3_step(s)) == SQLITE_ROW)
+		r = strcmp(col_text(s, 0), "delete") == 0 ? SQLITE_OK :
+		    SQLITE_BUSY;
+	sqlite3_finalize(s);
+	return r;
+}
+
+/*
+ * Copy the database from into the file to (created 0600, or empty), which
+ * ends as one self-contained file (rollback journal mode, no -wal).  from
+ * is the hub's database (STORE_LIVE: a connection like hubd's, which may
+ * run) or a file handed in (STORE_FILE: opened read-only, never written).
+ */
+int
+store_copy(const char *from, enum store_source kind, const char *to,
+    char *err, size_t errsize)
+{
+	sqlite3	*src = NULL, *dst = NULL;
+	sqlite3_backup *b;
+	struct stat sb;
+	char	 uri[8192], wal[4096];
+	mode_t	 old;
+	int	 r, tries = 0;
+
+	old = umask(077);
+	if (kind == STORE_LIVE)
+		r = sqlite3_open_v2(from, &src, SQLITE_OPEN_READWRITE |
+		    SQLITE_OPEN_NOMUTEX, NULL);
+	else {
+		/* Read-only; without a -wal beside it, immutable too, so
+		 * that SQLite leaves no -wal or -shm files next to it. */
+		snprintf(wal, sizeof(wal), "%s-wal", from);
+		if (path_uri(from, stat(wal, &sb) == 0 ? "mode=ro" :
+		    "immutable=1", uri, sizeof(uri)) == -1) {
+			snprintf(err, errsize, "%s: the path is too long",
+			    from);
+			goto fail;
+		}
+		r = sqlite3_open_v2(uri, &src, SQLITE_OPEN_READONLY |
+		    SQLITE_OPEN_URI | SQLITE_OPEN_NOMUTEX, NULL);
+	}
+	if (r != SQLITE_OK) {
+		snprintf(err, errsize, "%s: %s", from, src != NULL ?
+		    sqlite3_errmsg(src) : "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(src, 1);
+	sqlite3_busy_timeout(src, STORE_BUSY_MS);
+	if ((r = sqlite3_open_v2(to, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL)) != SQLITE_OK) {
+		snprintf(err, errsize, "%s: %s", to, dst != NULL ?
+		    sqlite3_errmsg(dst) : "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(dst, 1);
+	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL) {
+		copy_error(sqlite3_errcode(dst), dst, from, to, err, errsize);
+		goto fail;
+	}
+	/* All pages in one step: one read transaction on from, which
+	 * writers in WAL mode neither block nor restart. */
+	while ((r = sqlite3_backup_step(b, -1)) == SQLITE_BUSY ||
+	    r == SQLITE_LOCKED) {
+		if (++tries > STORE_BUSY_MS / 50)
+			break;
+		sqlite3_sleep(50);
+	}
+	(void)sqlite3_backup_finish(b);
+	if (r != SQLITE_DONE) {
+		copy_error(r, NULL, from, to, err, errsize);
+		goto fail;
+	}
+	/* The pages carry from's WAL flag: one plain file instead. */
+	if ((r = journal_delete(dst)) != SQLITE_OK) {
+		copy_error(r, dst, from, to, err, errsize);
+		goto fail;
+	}
+	sqlite3_close(src);
+	src = NULL;
+	if ((r = sqlite3_close(dst)) != SQLITE_OK) {
+		dst = NULL;
+		copy_error(r, NULL, from, to, err, errsize);
+		goto fail;
+	}
+	umask(old);
+	return 0;
+fail:
+	sqlite3_close(src);
+	sqlite3_close(dst);
+	umask(old);
+	return -1;
+}
+
+/*
+ * Check a copy (read-only): SQLite's integrity_check, a hubd schema
+ * (user_version from 1, a users table) and what it holds.  0, or -1 with
+ * the problem in err, which names name (the file the copy came from).
+ */
+int
+store_inspect(const char *path, const char *name, struct store_info *info,
+    char *err, size_t errsize)
+{
+	sqlite3	*db = NULL;
+	sqlite3_stmt *s = NULL;
+	struct stat sb;
+	int	 r;
+
+	memset(info, 0, sizeof(*info));
+	if (name == NULL)
+		name = path;
+	if (stat(path, &sb) == -1) {
+		snprintf(err, errsize, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	info->bytes = (long long)sb.st_size;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errsize, "%s: %s", path, db != NULL ?
+		    sqlite3_errmsg(db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(db, 1);
+	if ((r = sqlite3_prepare_v2(db, "PRAGMA integrity_check(10)", -1, &s,
+	    NULL)) != SQLITE_OK || (r = sqlite3_step(s)) != SQLITE_ROW) {
+		copy_error(r, db, name, path, err, errsize);
+		goto fail;
+	}
+	if (strcmp(col_text(s, 0), "ok") != 0) {
+		snprintf(err, errsize, "%s is damaged (SQLite's integrity "
+		    "check: %.200s)", name, col_text(s, 0));
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	info->version = (int)query_int(db, "PRAGMA user_version");
+	if (info->version < 1 || query_int(db, "SELECT count(*) FROM "
+	    "sqlite_master WHERE type = 'table' AND name = 'users'") != 1) {
+		snprintf(err, errsize, "%s is a SQLite database but not a "
+		    "hubd database (%s)", name, info->version < 1 ?
+		    "its schema version is 0" : "it has no users table");
+		goto fail;
+	}
+	info->users = query_int(db, "SELECT count(*) FROM users");
+	info->courses = query_int(db, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'table' AND name = 'courses'") == 1 ?
+	    query_int(db, "SELECT count(*) FROM courses") : 0;
+	sqlite3_close(db);
+	return 0;
+fail:
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return -1;
+}
+
+/*
+ * Hold the hub's database alone (for a restore): an exclusive lock that a
+ * running hubd or hubctl prevents, then its WAL folded in and the file
+ * left in rollback journal mode, so that it stands alone under any name.
+ * 0 with the store in *out (store_close releases it), STORE_IN_USE, or -1.
+ */
+int
+store_hold(const char *path, struct store **out, char *err, size_t errsize)
+{
+	struct store *st;
+	mode_t	 old;
+	int	 r;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errsize, "out of memory");
+		return -1;
+	}
+	old = umask(077);
+	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX, NULL);
+	umask(old);
+	if (r != SQLITE_OK) {
+		snprintf(err, errsize, "%s: %s", path, st->db != NULL ?
+		    sqlite3_errmsg(st->db) : "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 1000);
+	/* Leaving WAL mode needs the only connection; so does the lock,
+	 * which exclusive locking mode then keeps until store_close. */
+	if ((r = journal_delete(st->db)) == SQLITE_OK &&
+	    (r = sqlite3_exec(st->db, "PRAGMA locking_mode = EXCLUSIVE",
+	    NULL, NULL, NULL)) == SQLITE_OK)
+		r = sqlite3_exec(st->db, "BEGIN EXCLUSIVE; COMMIT", NULL, NULL,
+		    NULL);
+	if ((r & 0xff) == SQLITE_BUSY || (r & 0xff) == SQLITE_LOCKED) {
+		snprintf(err, errsize, "%s is in use by another program (a "
+		    "hubd or a hubctl)", path);
+		store_close(st);
+		return STORE_IN_USE;
+	}
+	if (r != SQLITE_OK) {
+		copy_error(r, st->db, path, path, err, errsize);
+		goto fail;
+	}
+	*out = st;
+	return 0;
+fail:
+	store_close(st);
+	return -1;
 }

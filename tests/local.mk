@@ -36,6 +36,7 @@ check-unit:
 
 INTEGRATION_TESTS = \
 	tests/integration/api_token.py \
+	tests/integration/backup.py \
 	tests/integration/config_check.py \
 	tests/integration/courses_access.py \
 	tests/integration/courses_join.py \
