@@ -346,10 +346,14 @@ def run(test, **hub_args):
             for line in hub.stderr().splitlines()[-30:]:
                 print("#   " + line)
     except Exception as e:  # a broken harness is a failure, not a skip
-        tap.ok(False, "test ran to the end", repr(e))
+        import traceback
+        where = traceback.extract_tb(e.__traceback__)[-1]
+        tap.ok(False, "test ran to the end (%r at %s:%d)" % (
+            e, os.path.basename(where.filename), where.lineno),
+            traceback.format_exc())
         try:
             print("# hubd stderr:\n#   " + "\n#   ".join(
-                hub.stderr().splitlines()[-30:]))
+                [l for l in hub.stderr().splitlines() if "websocket of" not in l][-60:]))
         except OSError:
             pass
     finally:
