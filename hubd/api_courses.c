@@ -335,13 +335,17 @@ add_member(const struct enrollment *e, void *arg)
 
 	if (rc->as_csv)
 		return enrollment_export(e, &rc->csv);
-	if (server_get(e->user, &srv, NULL) == 0)
-		sj = json_pack("{s:s, s:o, s:o, s:I, s:s}", "state",
+	if (server_get(e->user, &srv, NULL) == 0) {
+		long long mem = server_memory(&srv);
+
+		sj = json_pack("{s:s, s:o, s:o, s:o, s:I, s:s}", "state",
 		    server_state_name(srv.state), "started",
 		    time_or_null(srv.ready), "last_activity",
-		    time_or_null(srv.last_activity), "oom_kills",
+		    time_or_null(srv.last_activity), "memory", mem < 0 ?
+		    json_null() : json_integer((json_int_t)mem), "oom_kills",
 		    (json_int_t)srv.oom_kills, "message",
 		    srv.state == SRV_FAILED ? srv.message : "");
+	}
 	m = json_pack("{s:s, s:s, s:s, s:s, s:s, s:b, s:o, s:o, s:o}",
 	    "name", e->user, "full_name", e->full_name, "email", e->email,
 	    "role", roster_role_name(e->role), "section", e->section,
@@ -457,11 +461,28 @@ roster_import(struct request *rq, const struct course *c, enum course_access a)
 	return http_json(rq, dry ? 200 : 201, out);
 }
 
-/* Start or stop every student's server of the course (a class start:
- * the queue takes them in order). */
+/* Whether user is one of the names in the JSON array arg. */
+static int
+listed(const char *user, void *arg)
+{
+	json_t	*v;
+	size_t	 i;
+
+	json_array_foreach((json_t *)arg, i, v)
+		if (strcmp(json_string_value(v), user) == 0)
+			return 1;
+	return 0;
+}
+
+/* Start or stop the servers of every student of the course (a class
+ * start: the queue takes them in order), or of those in "users". */
 static enum MHD_Result
 course_servers(struct request *rq, const struct course *c, enum course_access a)
 {
+	static const char *const known[] = { "users", NULL };
+	enum MHD_Result r = MHD_NO;
+	json_t	*j, *users, *v;
+	size_t	 i;
 	int	 start = 0;
 	unsigned n;
 
@@ -472,10 +493,30 @@ course_servers(struct request *rq, const struct course *c, enum course_access a)
 		start = 1;
 	else if (strcmp(rq->method, "DELETE") != 0)
 		return http_json_error(rq, 405, "POST or DELETE here");
-	if (course_servers_all(rq->st, c, start, &n) != 0)
+	if ((j = object_body(rq, known, &r)) == NULL)
+		return r;
+	if ((users = json_object_get(j, "users")) != NULL) {
+		if (!json_is_array(users) || json_array_size(users) == 0)
+			r = http_json_error(rq, 400, "users must be a list of "
+			    "user names");
+		json_array_foreach(users, i, v)
+			if (r == MHD_NO && !json_is_string(v))
+				r = http_json_error(rq, 400, "users[%zu] must "
+				    "be a user name", i);
+		if (r != MHD_NO) {
+			json_decref(j);
+			return r;
+		}
+	}
+	if (course_servers_all(rq->st, c, start, users != NULL ? listed : NULL,
+	    users, &n) != 0) {
+		json_decref(j);
 		return http_json_error(rq, 500, "cannot read the roster");
+	}
 	(void)store_audit(rq->st, rq->user.name, start ? "course.start" :
-	    "course.stop", c->code, NULL, rq->addr);
+	    "course.stop", c->code, users != NULL ? "selected" : NULL,
+	    rq->addr);
+	json_decref(j);
 	return http_json(rq, 202, json_pack("{s:I}", start ? "starting" :
 	    "stopping", (json_int_t)n));
 }

@@ -344,11 +344,12 @@ collect_student(const struct enrollment *e, void *arg)
 
 /*
  * Start (a class start: the queue takes them in order) or stop every
- * active student's server of c; how many were asked in *n.
+ * active student's server of c, or those pick(name, arg) chooses when
+ * pick is not NULL; how many were asked in *n.
  */
 int
 course_servers_all(struct store *st, const struct course *c, int start,
-    unsigned *n)
+    int (*pick)(const char *, void *), void *arg, unsigned *n)
 {
 	struct servers_ctx sc;
 	char	 err[256];
@@ -363,6 +364,8 @@ course_servers_all(struct store *st, const struct course *c, int start,
 	for (i = 0; i < sc.nusers; i++) {
 		struct user u;
 
+		if (pick != NULL && !pick(sc.users[i].name, arg))
+			continue;
 		if (start) {
 			/* The kind of account decides the identity. */
 			if (store_user_get_id(st, sc.users[i].id, &u) != 0)

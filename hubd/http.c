@@ -193,6 +193,13 @@ http_form(struct request *rq, const char *name, char *out, size_t size)
 }
 
 int
+http_form_has(struct request *rq, const char *name, const char *value)
+{
+	return form_has(rq->body.data != NULL ? rq->body.data : "",
+	    rq->body.len, name, value);
+}
+
+int
 http_set_cookie(struct request *rq, const char *name, const char *value,
     const char *path, long max_age, const char *samesite)
 {

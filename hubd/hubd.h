@@ -189,7 +189,10 @@ int		 auth_parse(const char *, enum auth_kind *);
 int		 next_is_safe(const char *);
 int		 cookie_get(const char *, const char *, char *, size_t);
 int		 url_decode(const char *, size_t, char *, size_t, int);
+int		 form_next(const char *, size_t, size_t *, const char *, char *,
+		    size_t);
 int		 form_get(const char *, size_t, const char *, char *, size_t);
+int		 form_has(const char *, size_t, const char *, const char *);
 char		*html_escape(const char *);	/* caller frees */
 int		 str_copy(char *, const char *, size_t);
 int		 ct_equal(const char *, const char *);
@@ -494,6 +497,7 @@ void		 http_stop(void);
 const char	*http_header(struct request *, const char *);
 int		 http_query(struct request *, const char *, char *, size_t);
 int		 http_form(struct request *, const char *, char *, size_t);
+int		 http_form_has(struct request *, const char *, const char *);
 int		 http_set_cookie(struct request *, const char *, const char *,
 		    const char *, long, const char *);
 const char	*http_xsrf(struct request *);
@@ -545,6 +549,7 @@ int		 server_get(const char *, struct server_row *, unsigned *);
 int		 server_next_event(const char *, unsigned *,
 		    struct server_event *, int);
 void		 server_activity(const char *, time_t);
+long long	 server_memory(const struct server_row *);
 void		 server_on_exited(const struct sp_exited *);
 
 /* control.c: hubctl's way to the running hubd */

@@ -35,6 +35,18 @@ cell_time(struct buf *b, time_t t)
 	buf_puts(b, "</td>");
 }
 
+/* Memory in use, in MiB; "-" when the server does not run. */
+static void
+cell_memory(struct buf *b, const struct server_row *r)
+{
+	long long m = r != NULL ? server_memory(r) : -1;
+
+	if (m < 0)
+		buf_puts(b, "<td>-</td>");
+	else
+		buf_printf(b, "<td>%lld MiB</td>", (m + (1 << 19)) >> 20);
+}
+
 static void
 button(struct buf *b, const struct page *pg, const char *action,
     const char *user, const char *what, const char *label)
@@ -44,6 +56,14 @@ button(struct buf *b, const struct page *pg, const char *action,
 	    "<input type=\"hidden\" name=\"action\" value=\"%s\">"
 	    "<button type=\"submit\" class=\"secondary\">%s</button></form> ",
 	    pg->c->code, user, what, pg->rq->xsrf, action, label);
+}
+
+/* The servers form with "only=selected": the students ticked in the
+ * roster (user=NAME, once each). */
+static int
+picked(const char *user, void *arg)
+{
+	return http_form_has(arg, "user", user);
 }
 
 static int
@@ -60,6 +80,11 @@ row(const struct enrollment *e, void *arg)
 			pg->running++;
 	}
 	buf_printf(b, "<tr%s><td>", e->dropped ? " class=\"dropped\"" : "");
+	if (e->role == ROSTER_STUDENT && e->dropped == 0 && !e->disabled)
+		buf_printf(b, "<input type=\"checkbox\" name=\"user\" "
+		    "value=\"%s\" form=\"selected-form\" aria-label=\"select "
+		    "%s\">", e->user, e->user);
+	buf_puts(b, "</td><td>");
 	buf_escape(b, e->full_name[0] != '\0' ? e->full_name : e->user);
 	buf_puts(b, "</td><td>");
 	buf_escape(b, e->user);
@@ -68,6 +93,7 @@ row(const struct enrollment *e, void *arg)
 	    known ? server_state_name(srv.state) : "stopped",
 	    known ? server_state_name(srv.state) : "stopped");
 	cell_time(b, known ? srv.last_activity : 0);
+	cell_memory(b, known ? &srv : NULL);
 	buf_printf(b, "<td>%u</td><td>", known ? srv.oom_kills : 0);
 	if (e->role == ROSTER_STUDENT && e->dropped == 0 && !e->disabled) {
 		if (known && (srv.state == SRV_RUNNING ||
@@ -371,9 +397,11 @@ page_courses(struct request *rq, const char *p)
 		if (http_form(rq, "action", action, sizeof(action)) != 0)
 			action[0] = '\0';
 		(void)course_servers_all(rq->st, &c, strcmp(action, "start") == 0,
+		    http_form_has(rq, "only", "selected") ? picked : NULL, rq,
 		    NULL);
 		(void)store_audit(rq->st, rq->user.name, strcmp(action,
-		    "start") == 0 ? "course.start" : "course.stop", c.code, NULL,
+		    "start") == 0 ? "course.start" : "course.stop", c.code,
+		    http_form_has(rq, "only", "selected") ? "selected" : NULL,
 		    rq->addr);
 		snprintf(loc, sizeof(loc), "/hub/courses/%s", c.code);
 		return http_redirect(rq, 303, loc);
@@ -445,6 +473,7 @@ admin_server(const struct server_row *r, void *arg)
 	    server_state_name(r->state), server_state_name(r->state));
 	cell_time(b, r->ready ? r->ready : r->requested);
 	cell_time(b, r->last_activity);
+	cell_memory(b, r);
 	buf_printf(b, "<td>%u</td></tr>\n", r->oom_kills);
 	return b->failed;
 }

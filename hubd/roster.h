@@ -137,7 +137,7 @@ enum course_access course_access_of(struct store *, const struct user *,
 		    const char *, struct course *, int *);
 const char	*course_access_name(enum course_access);
 int		 course_servers_all(struct store *, const struct course *, int,
-		    unsigned *);
+		    int (*)(const char *, void *), void *, unsigned *);
 int		 course_join(struct store *, const struct user *, const char *,
 		    struct course *, char *, size_t);
 int		 enrollment_export(const struct enrollment *, void *);

@@ -590,6 +590,49 @@ server_next_event(const char *user, unsigned *seq, struct server_event *ev,
 	return 0;
 }
 
+/*
+ * Memory the server's cgroup uses now (its kernels included), in bytes;
+ * -1 when it does not run or cannot be read.  The cgroup is found through
+ * /proc/PID/cgroup (v2 "0::/path", v1 "N:memory:/path") and must have the
+ * server's own cgroup name in its path, so that a reused pid shows nothing.
+ */
+long long
+server_memory(const struct server_row *r)
+{
+	char	 path[600], line[512], *p;
+	FILE	*f;
+	long long v = -1;
+	int	 v1 = 0, found = 0;
+
+	if (r->pid <= 0 || r->cgroup[0] == '\0' ||
+	    (r->state != SRV_RUNNING && r->state != SRV_STARTING))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)r->pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, "0::/", 4) == 0) {
+			p = line + 3;
+			found = 1;
+		} else if ((p = strstr(line, ":memory:/")) != NULL) {
+			p += 8;
+			v1 = found = 1;
+		}
+	}
+	fclose(f);
+	if (!found || strstr(p, r->cgroup) == NULL || strstr(p, "..") != NULL)
+		return -1;
+	snprintf(path, sizeof(path), v1 ? "/sys/fs/cgroup/memory%s/"
+	    "memory.usage_in_bytes" : "/sys/fs/cgroup%s/memory.current", p);
+	if ((f = fopen(path, "re")) == NULL)
+		return -1;
+	if (fscanf(f, "%lld", &v) != 1)
+		v = -1;
+	fclose(f);
+	return v;
+}
+
 /* Traffic or the API says user's server is in use. */
 void
 server_activity(const char *user, time_t t)

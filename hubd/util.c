@@ -163,24 +163,25 @@ url_decode(const char *src, size_t len, char *dst, size_t size, int plus)
 }
 
 /*
- * Find field name in an application/x-www-form-urlencoded body and decode
- * its value into out.  Returns 0 when found, 1 when absent, -1 when the body
- * is malformed or the value does not fit.
+ * The next field name in an application/x-www-form-urlencoded body, from
+ * *pos on (0 at first), decoded into out; *pos moves past it so that a
+ * field given several times (checkboxes) can be read value by value.
+ * Returns 0 when found, 1 when there are no more, -1 when the body is
+ * malformed or the value does not fit.
  */
 int
-form_get(const char *body, size_t len, const char *name, char *out,
-    size_t size)
+form_next(const char *body, size_t len, size_t *pos, const char *name,
+    char *out, size_t size)
 {
 	char	 key[64];
-	size_t	 pos = 0;
 
-	while (pos < len) {
-		const char *pair = body + pos, *eq, *amp;
+	while (*pos < len) {
+		const char *pair = body + *pos, *eq, *amp;
 		size_t	 plen, klen;
 
-		amp = memchr(pair, '&', len - pos);
-		plen = amp != NULL ? (size_t)(amp - pair) : len - pos;
-		pos += plen + 1;
+		amp = memchr(pair, '&', len - *pos);
+		plen = amp != NULL ? (size_t)(amp - pair) : len - *pos;
+		*pos += plen + 1;
 		if (plen == 0)
 			continue;
 		eq = memchr(pair, '=', plen);
@@ -200,6 +201,30 @@ form_get(const char *body, size_t len, const char *name, char *out,
 		return 0;
 	}
 	return 1;
+}
+
+/* The first value of field name: form_next's answers. */
+int
+form_get(const char *body, size_t len, const char *name, char *out,
+    size_t size)
+{
+	size_t	 pos = 0;
+
+	return form_next(body, len, &pos, name, out, size);
+}
+
+/* Whether field name is given with value (one of its values). */
+int
+form_has(const char *body, size_t len, const char *name, const char *value)
+{
+	char	 v[256];
+	size_t	 pos = 0;
+	int	 r;
+
+	while ((r = form_next(body, len, &pos, name, v, sizeof(v))) != 1)
+		if (r == 0 && strcmp(v, value) == 0)
+			return 1;
+	return 0;
 }
 
 /*

@@ -58,7 +58,7 @@ async function rosterOnPage(p) {
 		const out = {};
 		for (const tr of document.querySelectorAll('table.roster tbody tr')) {
 			const td = [...tr.querySelectorAll('td')].map((d) => d.textContent.trim());
-			out[td[1]] = { name: td[0], role: td[2], server: td[3], dropped: tr.classList.contains('dropped') };
+			out[td[2]] = { name: td[1], role: td[3], server: td[4], dropped: tr.classList.contains('dropped') };
 		}
 		return out;
 	});

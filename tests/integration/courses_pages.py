@@ -79,11 +79,46 @@ def test(t, hub):
          ["running", "running"], "both run")
     t.contains(ins.get("/hub/courses/art1").text, "2 servers running",
                "the page counts them")
+    page = ins.get("/hub/courses/art1").text
+    t.ok(re.search(r"<td>\d+ MiB</td>", page) is not None,
+         "the roster shows the memory each running server uses")
+    r = ins.api("GET", "/courses/art1/roster")
+    mem = [m["server"]["memory"] for m in r.json()
+           if m["name"] in ("pq1", "pq2")]
+    t.ok(len(mem) == 2 and all(isinstance(v, int) and v > 1 << 20
+                               for v in mem),
+         "and so does the API, in bytes", mem)
+    r = ins.post("/hub/courses/art1/servers",
+                 "_xsrf=%s&only=selected&user=pq2&action=stop" % x,
+                 headers={"Content-Type":
+                          "application/x-www-form-urlencoded"})
+    t.eq(r.status, 303, "stop the selected students' servers (pq2)")
+    wait_state(hub, admin, "pq2", ("stopped",))
+    t.eq([server_row(hub, n)["state"] for n in ("pq1", "pq2")],
+         ["running", "stopped"], "only the selected one stops")
+    r = ins.api("DELETE", "/courses/art1/servers", {"users": ["pq1"]})
+    t.eq((r.status, r.json()), (202, {"stopping": 1}),
+         "the API stops a chosen list of students")
+    wait_state(hub, admin, "pq1", ("stopped",))
+    for body, why in (({"users": "pq1"}, "not a list"),
+                      ({"users": []}, "an empty list"),
+                      ({"users": [1]}, "not names"),
+                      ({"user": ["pq1"]}, "an unknown field")):
+        t.eq(ins.api("POST", "/courses/art1/servers", body).status, 400,
+             "a selection that is %s: 400" % why)
+    r = ins.api("POST", "/courses/art1/servers", {"users": ["pq2", "nobody"]})
+    t.eq((r.status, r.json()), (202, {"starting": 1}),
+         "names not on the roster are passed over")
+    wait_state(hub, admin, "pq2", ("running", "failed"))
     r = ins.post("/hub/courses/art1/servers", {"_xsrf": x, "action": "stop"})
     for n in ("pq1", "pq2"):
         wait_state(hub, admin, n, ("stopped",))
     t.eq([server_row(hub, n)["state"] for n in ("pq1", "pq2")],
          ["stopped", "stopped"], "stop all")
+    with hub.db() as db:
+        n = db.execute("SELECT count(*) FROM audit_log WHERE action = "
+                       "'course.stop' AND detail = 'selected'").fetchone()[0]
+    t.eq(n, 2, "selected starts and stops are audited as such")
     t.eq(ins.post("/hub/courses/art1/servers", {"action": "start"}).status,
          403, "a form without its token is refused")
 

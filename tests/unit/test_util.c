@@ -99,6 +99,35 @@ forms(void)
 	is_int(form_get("a=1", 2, "a", v, sizeof(v)), 0,
 	    "length bounds the body");
 	is_str(v, "", "nothing read past the length");
+	{
+		const char *sel = "user=a1&only=selected&user=b%32&user=&"
+		    "user=%zz&user=c3";
+		size_t	 pos = 0, n = strlen(sel);
+
+		is_int(form_next(sel, n, &pos, "user", v, sizeof(v)), 0,
+		    "form_next: first of a repeated field");
+		is_str(v, "a1", "form_next: first value");
+		is_int(form_next(sel, n, &pos, "user", v, sizeof(v)), 0,
+		    "form_next: second");
+		is_str(v, "b2", "form_next: second value decoded");
+		is_int(form_next(sel, n, &pos, "user", v, sizeof(v)), 0,
+		    "form_next: an empty value");
+		is_int(form_next(sel, n, &pos, "user", v, sizeof(v)), -1,
+		    "form_next: a bad escape is reported");
+		is_int(form_next(sel, n, &pos, "user", v, sizeof(v)), 0,
+		    "form_next: and reading goes on after it");
+		is_str(v, "c3", "form_next: last value");
+		is_int(form_next(sel, n, &pos, "user", v, sizeof(v)), 1,
+		    "form_next: no more");
+		is_int(form_has(sel, n, "user", "c3"), 1, "form_has: after a "
+		    "bad value");
+		is_int(form_has(sel, n, "user", "b2"), 1, "form_has: decoded");
+		is_int(form_has(sel, n, "user", "b"), 0, "form_has: whole "
+		    "values only");
+		is_int(form_has(sel, n, "only", "selected"), 1, "form_has: "
+		    "another field");
+		is_int(form_has(sel, n, "user", "d4"), 0, "form_has: absent");
+	}
 	is_int(form_get("flag", 4, "flag", v, 0), -1,
 	    "no room at all: refused, nothing written");
 	is_int(url_decode("a+b", 3, v, sizeof(v), 0), 3, "plus kept in paths");
