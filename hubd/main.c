@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <execinfo.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -34,6 +35,42 @@ usage(FILE *fp)
 	    "Signals: SIGTERM or SIGINT stop; SIGHUP reloads log_level, the\n"
 	    "[session] and [login] keys and the web templates.\n",
 	    HUBD_CONFIG_PATH);
+}
+
+/*
+ * A crash leaves its call stack in the log (the journal), so that a report
+ * says where; then the signal is raised again for the default action.
+ */
+static void
+on_fatal(int sig)
+{
+	static const char head[] = "hubd: crashed; call stack:\n";
+	void	*frames[48];
+	int	 n;
+
+	(void)!write(STDERR_FILENO, head, sizeof(head) - 1);
+	n = backtrace(frames, 48);
+	backtrace_symbols_fd(frames, n, STDERR_FILENO);
+	raise(sig);
+}
+
+static void
+catch_crashes(void)
+{
+	static const int sigs[] = { SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL };
+	struct sigaction sa;
+	void	*warm[1];
+	size_t	 i;
+
+#ifdef __SANITIZE_ADDRESS__
+	return;		/* AddressSanitizer's own report says more */
+#endif
+	(void)backtrace(warm, 1);	/* loads libgcc now, not in a crash */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = SA_RESETHAND | SA_NODEFER;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		(void)sigaction(sigs[i], &sa, NULL);
 }
 
 static int
@@ -220,6 +257,7 @@ main(int argc, char *argv[])
 	sigaddset(&set, SIGCHLD);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	catch_crashes();
 
 	/* As root: the database (its files stay open), the port, the
 	 * spawner.  Then hubd becomes its own user for good. */
