@@ -20,7 +20,12 @@ packaging/man/hubd.conf.5: $(top_srcdir)/docs/configuration.md \
 	sed -e 's|\$$(pkgdatadir)|$(pkgdatadir)|g' \
 	    -e 's|\$$(libexecdir)|$(libexecdir)|g' >$@.tmp && mv $@.tmp $@
 
+# LICENSE (top level) travels with the packaging: debian/copyright
+# describes the tarball by it.  m4/ (empty but for .keep): dh_autoreconf
+# runs aclocal -I m4 in the unpacked tarball.
 EXTRA_DIST += \
+	LICENSE \
+	m4/.keep \
 	packaging/man/gen-conf5 \
 	packaging/gen-conffile \
 	packaging/hubd.service \
@@ -33,7 +38,8 @@ DEB_OUT = $(abs_top_builddir)/debs
 DEB_VERSION =
 
 # The package from the dist tarball, so that what is shipped is what is
-# built: unpack, add debian/, dpkg-buildpackage (binary only, unsigned).
+# built: unpack, add debian/, dpkg-buildpackage (binary only, unsigned;
+# -J: as many jobs as CPUs, through DEB_BUILD_OPTIONS, not our jobserver).
 # DEB_VERSION=V (optional) builds version V (a changelog entry is added).
 deb: dist-gzip
 	rm -rf deb-build && $(MKDIR_P) deb-build $(DEB_OUT)
@@ -43,11 +49,12 @@ deb: dist-gzip
 	  (cd deb-build/$(distdir) && \
 	   { printf 'hubd (%s) unstable; urgency=medium\n\n  * Rebuild %s.\n\n -- %s  %s\n\n' \
 	       '$(DEB_VERSION)' '$(DEB_VERSION)' \
-	       'hubd developers <hubd@example.org>' \
+	       'hubd developers <dev@hubd.invalid>' \
 	       "$$(date -R)"; cat debian/changelog; } >debian/changelog.new && \
 	   mv debian/changelog.new debian/changelog); \
 	fi
-	cd deb-build/$(distdir) && dpkg-buildpackage -b -us -uc
+	cd deb-build/$(distdir) && env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	    dpkg-buildpackage -b -us -uc -J
 	mv deb-build/*.deb deb-build/*.buildinfo deb-build/*.changes $(DEB_OUT)/
 	rm -rf deb-build
 	@ls -1 $(DEB_OUT)/*.deb

@@ -4,24 +4,27 @@ through the VM's run-once unit; TAP on stdout).
 
     guest-test.py DEB [--upgrade DEB2] [--sandbox-tests SRC:BUILD]
 
-Installs DEB on the clean machine, logs in as the first admin (one-time
-password from /var/lib/hubd/initial-admin-password, then a password of
-our own), makes a student through the API, starts the student's server
+Installs DEB on the clean machine, checks the shipped configuration
+against the Jupyter the package recommends, logs in as the first admin
+(one-time password from /var/lib/hubd/initial-admin-password, then a
+password of our own), makes a student through the API, starts the student's server
 with an API token, checks its cgroup v2 limits in the machine's tree, runs
 a kernel round trip through hubd, restarts hubd and finds the same kernel
 with its variable, optionally upgrades to DEB2 (same checks), optionally
 runs the sandbox escape tests, then removes and purges the package and
-checks that nothing is left.  Every wait is bounded.
+checks that nothing is left (also after an exception on the way).  Every
+wait is bounded.
 """
 import argparse
 import glob
-import json
 import os
 import pwd
 import grp
+import shutil
 import subprocess
 import sys
 import time
+import traceback
 import http.client
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -46,6 +49,17 @@ class Tap:
         print("%sok %d - %s" % ("" if cond else "not ", self.n, desc))
         if not cond and diag is not None:
             for line in str(diag).splitlines()[-40:]:
+                print("# " + line)
+        sys.stdout.flush()
+        return cond
+
+    def todo(self, cond, desc, why, diag=None):
+        """A check of a known gap: TAP "# TODO", not counted as failed."""
+        self.n += 1
+        print("%sok %d - %s # TODO %s" % ("" if cond else "not ", self.n,
+                                          desc, why))
+        if not cond and diag is not None:
+            for line in str(diag).splitlines()[-20:]:
                 print("# " + line)
         sys.stdout.flush()
         return cond
@@ -173,11 +187,52 @@ def kernel_ws(student, kid):
 
 def login_student():
     s = Client(Hub())
-    r = s.login(STUDENT, STUDENT_PW)
+    try:
+        r = s.login(STUDENT, STUDENT_PW)
+    except OSError:
+        return None
     return s if r.status == 303 and "hubd-session" in s.cookies else None
 
 
-def check_kernel(t, kid, what):
+def systemd_version():
+    out = sh("systemctl --version", 10)[1].split()
+    return int(out[1]) if len(out) > 1 and out[1].isdigit() else 0
+
+
+def conf_keys(text):
+    """[(section, key, value)] of the uncommented keys of an INI text."""
+    keys, sec = [], ""
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or line.startswith(";"):
+            continue
+        if line.startswith("["):
+            sec = line.strip("[]")
+            continue
+        k, _, v = line.partition("=")
+        keys.append((sec, k.strip(), v.strip()))
+    return keys
+
+
+def deb_field(deb, field):
+    return sh("dpkg-deb -f %s %s" % (deb, field), 10)[1].strip()
+
+
+# Debian 12's systemd (252) has no DelegateSubgroup=: the package stops
+# the students' servers with hubd (KillMode=control-group) until the
+# spawner starts them in scopes of their own (docs/STATUS.md).
+KNOWN_GAP = ("Debian 12 (systemd < 254): a restart ends students' servers "
+             "until they run in their own systemd scopes")
+
+
+def keeps(t, sysd, cond, desc, diag=None):
+    """A check that servers outlive hubd: a known gap before systemd 254."""
+    if sysd < 254:
+        return t.todo(cond, desc, KNOWN_GAP, diag)
+    return t.ok(cond, desc, diag)
+
+
+def check_kernel(t, kid, what, sysd=999):
     """The kernel kid still has x (set before) and answers."""
     s = login_student()
     if not t.ok(s is not None, "%s: the student logs in" % what):
@@ -188,8 +243,8 @@ def check_kernel(t, kid, what):
         k.close()
     except Exception as e:
         out = "error: %s" % e
-    t.ok(out == "42", "%s: the kernel kept its variable (x = %s)" %
-         (what, out), journal())
+    keeps(t, sysd, out == "42", "%s: the kernel kept its variable (x = %s)"
+          % (what, out), journal())
 
 
 def main():
@@ -200,10 +255,26 @@ def main():
     a = ap.parse_args()
     t = Tap()
     os.environ["DEBIAN_FRONTEND"] = "noninteractive"
+    sysd = systemd_version()
     t.diag("release: " + read("/etc/debian_version") + ", kernel " +
-           os.uname().release + ", /sys/fs/cgroup: " +
+           os.uname().release + ", systemd %d" % sysd + ", /sys/fs/cgroup: " +
            sh("stat -fc %T /sys/fs/cgroup", 10)[1].strip())
+    t_all = time.time()
+    # An exception on the way is one failed test; remove and purge run.
+    try:
+        install_and_use(t, a, sysd, t_all)
+    except Exception:
+        t.ok(False, "the test went on to remove and purge (an exception)",
+             traceback.format_exc())
+    remove_and_purge(t, t_all)
+    t.done()
 
+
+# The server's pid, for remove_and_purge.
+SERVER = {"pid": None}
+
+
+def install_and_use(t, a, sysd, t_all):
     # 1. Install on the clean machine (no network: everything it depends
     # on is in the image).
     t0 = time.time()
@@ -224,10 +295,23 @@ def main():
     t.ok(out.split()[:1] == ["hubd"], "hubd runs as the user hubd", out)
     rc, out = sh("hubd --check-config --config %s" % CONF, 10)
     t.ok(rc == 0, "the shipped /etc/hubd/hubd.conf checks", out)
-    conf = read(CONF)
-    keys = [l for l in conf.splitlines() if l and not l.startswith("#")
-            and not l.startswith("[")]
-    t.ok(keys == [], "every key of hubd.conf is commented", keys)
+    # Every key commented, but [server] command and flavour where the
+    # release's Jupyter (the package's Recommends) is not hubd's default.
+    keys = conf_keys(read(CONF))
+    t.ok(all(sec == "server" and k in ("command", "flavour")
+             for sec, k, v in keys), "every key of hubd.conf is commented "
+         "but [server] command and flavour (%s)" %
+         ", ".join("%s = %s" % (k, v) for sec, k, v in keys), keys)
+    cmd = dict((k, v) for sec, k, v in keys).get("command",
+                                                 "jupyter-notebook")
+    rec = deb_field(a.deb, "Recommends")
+    recs = [x.split("|")[0].split("(")[0].strip() for x in rec.split(",")]
+    rc, out = sh("dpkg-query -W -f='${Package} ${db:Status-Status}\\n' %s" %
+                 " ".join(recs), 10)
+    t.ok(rc == 0 and out.count(" installed") == len(recs) and
+         shutil.which(cmd.split()[0]) is not None, "the Recommends (%s) "
+         "are installed and give the configured command %s" % (rec, cmd),
+         out)
     t.ok(os.path.exists("/etc/pam.d/hubd"), "/etc/pam.d/hubd installed")
     rc, out = sh("man -w hubd hubctl hubd-sandbox hubd.conf", 10)
     t.ok(rc == 0 and len(out.split()) == 4, "man pages hubd(8) hubctl(8) "
@@ -284,6 +368,7 @@ def main():
          "/hub/api/users/%s (%.0fs)" % (STUDENT, time.time() - t0),
          journal(80))
     pid, row = server_pid()
+    SERVER["pid"] = pid
     if not t.ok(pid is not None, "hubctl server list shows its pid", row):
         t.done()
     cg = cgroup_of(pid)
@@ -302,6 +387,7 @@ def main():
     hubcg = cgroup_of(int(sh("pidof -s hubd", 5)[1] or 0))
     t.ok(hubcg == "/system.slice/hubd.service/hub",
          "hubd runs in the leaf hubd.service/hub", hubcg)
+    t.diag("%.0fs: hub installed, a server running" % (time.time() - t_all))
 
     # 5. A kernel round trip through hubd: REST, then the websocket.
     student = login_student()
@@ -335,20 +421,31 @@ def main():
              journal())
 
     # 6. systemctl restart hubd: the server and kernel live on.
+    if sysd < 254:
+        t.diag("systemd %d < 254: no DelegateSubgroup=; the unit has "
+               "KillMode=%s" % (sysd, sh("systemctl show -p KillMode "
+                                         "--value hubd", 10)[1].strip()))
     main_before = sh("systemctl show -p MainPID --value hubd", 10)[1].strip()
     rc, out = sh("systemctl restart hubd", 90)
     t.ok(rc == 0 and wait_hub(), "systemctl restart hubd", out + journal())
     main_after = sh("systemctl show -p MainPID --value hubd", 10)[1].strip()
-    t.ok(main_before != main_after, "a new hubd runs (%s -> %s)" %
-         (main_before, main_after))
+    t.ok(main_after not in ("", "0") and main_before != main_after,
+         "a new hubd runs (%s -> %s)" % (main_before, main_after))
     pid2, row = server_pid()
-    t.ok(pid2 == pid, "the same server process after the restart (%s)" %
-         pid2, row)
+    keeps(t, sysd, pid2 == pid, "the same server process after the restart "
+          "(%s)" % pid2, row + journal(30))
     if kid is not None:
-        check_kernel(t, kid, "after systemctl restart hubd")
+        check_kernel(t, kid, "after systemctl restart hubd", sysd)
+    # With DelegateSubgroup=hub systemd starts hubd in the leaf; before
+    # (systemd < 254) hubd-spawner moves it there at the next spawn: in
+    # the unit or its leaf then, never deeper.
     hubcg = cgroup_of(int(sh("pidof -s hubd", 5)[1] or 0))
-    t.ok(hubcg == "/system.slice/hubd.service/hub",
-         "hubd runs in the leaf hubd.service/hub again (no nesting)", hubcg)
+    want = ["/system.slice/hubd.service/hub"]
+    if sysd < 254:
+        want.append("/system.slice/hubd.service")
+    t.ok(hubcg in want, "hubd runs in %s again (no nesting)" %
+         " or ".join(want), hubcg)
+    t.diag("%.0fs: restarted" % (time.time() - t_all))
 
     # 7. Upgrade to a newer build: data, config and the kernel stay.
     if a.upgrade:
@@ -368,9 +465,12 @@ def main():
             "/hub/password"), "upgrade: the admin's own password still works "
              "(database kept)", (r.status, r.header("Location")))
         pid3, row = server_pid()
-        t.ok(pid3 == pid, "upgrade: the same server process (%s)" % pid3, row)
+        keeps(t, sysd, pid3 == pid, "upgrade: the same server process (%s)"
+              % pid3, row)
         if kid is not None:
-            check_kernel(t, kid, "after the upgrade")
+            check_kernel(t, kid, "after the upgrade", sysd)
+
+        t.diag("%.0fs: upgraded" % (time.time() - t_all))
 
     # 8. The sandbox escape tests on cgroup v2.
     if a.sandbox_tests:
@@ -395,12 +495,17 @@ def main():
                  "not ok (%.0fs)" % (os.path.basename(test), oks, len(bad),
                                      time.time() - t0), out)
 
+    t.diag("%.0fs: sandbox tests" % (time.time() - t_all))
+
+
+def remove_and_purge(t, t_all):
+    pid = SERVER["pid"]
     # 9. remove: the service stops, its servers too; data stays.
     rc, out = sh("apt-get remove -y hubd", 300)
     t.ok(rc == 0, "apt-get remove hubd", out)
     t.ok(sh("systemctl is-active hubd", 10)[1].strip() != "active",
          "remove: the service is stopped")
-    t.ok(wait_for(lambda: not os.path.exists("/proc/%d" % pid), 30),
+    t.ok(wait_for(lambda: not os.path.exists("/proc/%s" % pid), 30),
          "remove: the student's server is stopped")
     t.ok(os.path.exists("/var/lib/hubd/hubd.sqlite") and
          os.path.exists(CONF), "remove: the database and hubd.conf are kept")
@@ -436,7 +541,7 @@ def main():
                  " | grep -v grep", 10)
     t.ok(out.strip() == "", "purge: no process of the hub or its students",
          out)
-    t.done()
+    t.diag("%.0fs: removed and purged" % (time.time() - t_all))
 
 
 if __name__ == "__main__":
