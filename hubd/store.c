@@ -329,28 +329,41 @@ exec_sql(struct store *st, const char *text, char *err, size_t errsize)
 	return 0;
 }
 
+/* Open path read-write (plus flags) with extended result codes and a
+ * busy timeout; new files are the hub's alone (they hold password
+ * hashes).  0, or -1 with the reason in err. */
+static int
+db_open(struct store *st, const char *path, int flags, int busy_ms,
+    char *err, size_t errsize)
+{
+	mode_t	 old = umask(077);
+	int	 r;
+
+	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_NOMUTEX | flags, NULL);
+	umask(old);
+	if (r != SQLITE_OK) {
+		snprintf(err, errsize, "%s: %s", path, st->db != NULL ?
+		    sqlite3_errmsg(st->db) : "cannot open");
+		return -1;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, busy_ms);
+	return 0;
+}
+
 struct store *
 store_open(const char *path, char *err, size_t errsize)
 {
 	struct store *st;
-	mode_t	 old;
-	int	 r;
 
 	if ((st = calloc(1, sizeof(*st))) == NULL) {
 		snprintf(err, errsize, "out of memory");
 		return NULL;
 	}
-	old = umask(077);	/* the database holds password hashes */
-	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
-	umask(old);
-	if (r != SQLITE_OK) {
-		snprintf(err, errsize, "%s: %s", path, st->db != NULL ?
-		    sqlite3_errmsg(st->db) : "cannot open");
+	if (db_open(st, path, SQLITE_OPEN_CREATE, STORE_BUSY_MS, err,
+	    errsize) == -1)
 		goto fail;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, STORE_BUSY_MS);
 	if (exec_sql(st, "PRAGMA journal_mode = WAL;"
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA synchronous = NORMAL;", err, errsize) == -1) {
@@ -1554,7 +1567,6 @@ int
 store_hold(const char *path, struct store **out, char *err, size_t errsize)
 {
 	struct store *st;
-	mode_t	 old;
 	int	 r;
 
 	*out = NULL;
@@ -1562,17 +1574,8 @@ store_hold(const char *path, struct store **out, char *err, size_t errsize)
 		snprintf(err, errsize, "out of memory");
 		return -1;
 	}
-	old = umask(077);
-	r = sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL);
-	umask(old);
-	if (r != SQLITE_OK) {
-		snprintf(err, errsize, "%s: %s", path, st->db != NULL ?
-		    sqlite3_errmsg(st->db) : "cannot open");
+	if (db_open(st, path, 0, 1000, err, errsize) == -1)
 		goto fail;
-	}
-	sqlite3_extended_result_codes(st->db, 1);
-	sqlite3_busy_timeout(st->db, 1000);
 	/* Leaving WAL mode needs the only connection; so does the lock,
 	 * which exclusive locking mode then keeps until store_close. */
 	if ((r = journal_delete(st->db)) == SQLITE_OK &&
