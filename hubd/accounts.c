@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -38,8 +39,9 @@ set_hash(struct user *u, const char *pw, int expired, char *err,
 }
 
 /*
- * A new account.  Native ones need password pw (expired marks a one-time
- * password); PAM ones have none here.
+ * A new account.  Native ones get password pw (expired marks a one-time
+ * password), or none when pw is NULL: nobody logs in to it until a link
+ * (account_link_create) sets one.  PAM ones have none here.
  */
 int
 account_create(struct store *st, const char *name, enum role role,
@@ -60,7 +62,9 @@ account_create(struct store *st, const char *name, enum role role,
 	u.role = role;
 	u.auth = auth;
 	u.password_expired = auth == AUTH_NATIVE && expired;
-	if (auth == AUTH_NATIVE && set_hash(&u, pw, expired, err,
+	if (auth == AUTH_NATIVE && pw == NULL)
+		u.password_expired = 0;
+	else if (auth == AUTH_NATIVE && set_hash(&u, pw, expired, err,
 	    errsize) == -1)
 		return -1;
 	r = store_user_add(st, &u);
@@ -86,7 +90,9 @@ account_set_password(struct store *st, struct user *u, const char *pw,
 	if (set_hash(u, pw, expired, err, errsize) == -1)
 		return -1;
 	u->password_expired = expired;
-	if (store_user_update(st, u) != 0) {
+	/* The newest credential wins: a link handed out before stops. */
+	if (store_user_update(st, u) != 0 ||
+	    store_link_delete_user(st, u->id) != 0) {
 		snprintf(err, errsize, "cannot store the password (see the log)");
 		return -1;
 	}
@@ -184,4 +190,194 @@ account_keeps_admin(struct store *st, const struct user *before,
 	if (after != NULL && after->role == ROLE_ADMIN && !after->disabled)
 		return 1;
 	return store_admin_count(st, &n) == 0 && n > 1;
+}
+
+/* A link's token as it appears in its address: SECRET_HEX hex digits. */
+int
+link_token_valid(const char *s)
+{
+	return s != NULL && strlen(s) == SECRET_HEX &&
+	    strspn(s, "0123456789abcdef") == SECRET_HEX;
+}
+
+/* A Host header as a link may carry it: a name, IPv4 or [IPv6] address
+ * and an optional port, nothing else (no '/', '@', quotes or spaces). */
+static int
+host_ok(const char *host)
+{
+	size_t	 n;
+
+	if (host == NULL || (n = strlen(host)) == 0 || n > LINK_HOST_MAX)
+		return 0;
+	if (host[0] == '.' || host[0] == '-' || host[0] == ':')
+		return 0;
+	for (; *host != '\0'; host++)
+		if (!isalnum((unsigned char)*host) &&
+		    strchr(".-:[]", *host) == NULL)
+			return 0;
+	return 1;
+}
+
+/*
+ * The address of the link with token: "http[s]://HOST/hub/link/TOKEN" into
+ * out.  host is where people reach the hub (a request's Host); -1 when it
+ * or the token does not look right, or out is too small.
+ */
+int
+link_url(char *out, size_t size, int https, const char *host,
+    const char *token)
+{
+	int	 n;
+
+	if (!host_ok(host) || !link_token_valid(token))
+		return -1;
+	n = snprintf(out, size, "%s://%s%s%s", https ? "https" : "http", host,
+	    LINK_PATH, token);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/*
+ * A new link for u (a native, enabled account), valid for lifetime
+ * seconds (0: LINK_LIFETIME), made by actor (from addr, may be NULL) for
+ * course_id (0: none).  The token goes to token once (SECRET_HEX + 1
+ * bytes); only its hash is stored; an older link of u stops working.
+ * 0, or -1 with a message for a person.
+ */
+int
+account_link_create(struct store *st, const struct user *u,
+    int64_t course_id, unsigned lifetime, const char *actor,
+    const char *addr, char *token, size_t tokensize, struct account_link *l,
+    char *err, size_t errsize)
+{
+	unsigned char hash[HASH_BYTES];
+	int	 r;
+
+	if (tokensize < SECRET_HEX + 1) {
+		snprintf(err, errsize, "internal: token buffer too small");
+		return -1;
+	}
+	if (u->auth != AUTH_NATIVE) {
+		snprintf(err, errsize, "%s logs in with a campus (PAM) account: "
+		    "its password is the institution's, a link cannot set it",
+		    u->name);
+		return -1;
+	}
+	if (u->disabled) {
+		snprintf(err, errsize, "the account %s is disabled", u->name);
+		return -1;
+	}
+	if (lifetime == 0)
+		lifetime = LINK_LIFETIME;
+	if (lifetime > LINK_LIFETIME_MAX) {
+		snprintf(err, errsize, "a link lasts at most %d days",
+		    LINK_LIFETIME_MAX / 86400);
+		return -1;
+	}
+	memset(l, 0, sizeof(*l));
+	l->user_id = u->id;
+	l->course_id = course_id;
+	l->kind = u->password_hash[0] == '\0' ? LINK_ENROLL : LINK_RESET;
+	snprintf(l->creator, sizeof(l->creator), "%s", actor != NULL ? actor :
+	    "");
+	l->created = time(NULL);
+	l->expires = l->created + (time_t)lifetime;
+	random_hex(token, SECRET_HEX + 1);
+	secret_hash(token, hash);
+	r = store_link_put(st, hash, l);
+	explicit_bzero(hash, sizeof(hash));
+	if (r != 0) {
+		explicit_bzero(token, tokensize);
+		snprintf(err, errsize, "cannot store the link (see the log)");
+		return -1;
+	}
+	(void)store_audit(st, actor, "link.add", u->name, l->kind ==
+	    LINK_ENROLL ? "enroll" : "reset", addr);
+	return 0;
+}
+
+/*
+ * The link of token and its account: 0; STORE_NOT_FOUND for a token that
+ * is not one (never was, used, or replaced: the same answer, so that
+ * nobody learns which); LINK_EXPIRED; -1 on a database error.
+ */
+int
+account_link_find(struct store *st, const char *token,
+    struct account_link *l, struct user *u)
+{
+	unsigned char hash[HASH_BYTES];
+	int	 r;
+
+	if (!link_token_valid(token))
+		return STORE_NOT_FOUND;
+	secret_hash(token, hash);
+	r = store_link_get(st, hash, l);
+	explicit_bzero(hash, sizeof(hash));
+	if (r != 0)
+		return r;
+	if ((r = store_user_get_id(st, l->user_id, u)) != 0)
+		return r;
+	return l->expires <= time(NULL) ? LINK_EXPIRED : 0;
+}
+
+/*
+ * Use the link of token: the account's password becomes pw (the usual
+ * rules), its other logins end and the link is spent, all in one
+ * transaction so that a link works once even when sent twice at once.
+ * 0 with the account in u; STORE_NOT_FOUND or LINK_EXPIRED as
+ * account_link_find; -1 with a message for the person in err.
+ */
+int
+account_link_use(struct store *st, const char *token, const char *pw,
+    const char *addr, struct user *u, struct account_link *l, char *err,
+    size_t errsize)
+{
+	struct user nu;
+	int	 r;
+
+	if ((r = account_link_find(st, token, l, u)) != 0) {
+		if (r == -1)
+			snprintf(err, errsize, "database error (see the log)");
+		return r;
+	}
+	if (u->auth != AUTH_NATIVE || u->disabled) {
+		snprintf(err, errsize, u->disabled ? "This account is disabled. "
+		    "Ask your instructor." : "This account logs in with a "
+		    "campus password: change it with the institution.");
+		return -1;
+	}
+	nu = *u;
+	/* The slow hash before the transaction, not inside it. */
+	if (set_hash(&nu, pw, 0, err, errsize) == -1)
+		return -1;
+	nu.password_expired = 0;
+	if (store_begin(st) != 0) {
+		snprintf(err, errsize, "the hub is busy; try again");
+		goto fail;
+	}
+	if ((r = store_link_spend(st, l->id)) != 0) {
+		store_rollback(st);
+		explicit_bzero(nu.password_hash, sizeof(nu.password_hash));
+		if (r == -1)
+			snprintf(err, errsize, "database error (see the log)");
+		return r;
+	}
+	if (store_user_update(st, &nu) != 0 ||
+	    store_session_delete_user(st, nu.id) != 0) {
+		store_rollback(st);
+		snprintf(err, errsize, "cannot store the password (see the log)");
+		goto fail;
+	}
+	(void)store_audit(st, nu.name, "link.use", nu.name, l->kind ==
+	    LINK_ENROLL ? "enroll" : "reset", addr);
+	if (store_commit(st) != 0) {
+		store_rollback(st);
+		snprintf(err, errsize, "cannot store the password (see the log)");
+		goto fail;
+	}
+	*u = nu;
+	explicit_bzero(nu.password_hash, sizeof(nu.password_hash));
+	return 0;
+fail:
+	explicit_bzero(nu.password_hash, sizeof(nu.password_hash));
+	return -1;
 }

@@ -394,9 +394,10 @@ roster_import(struct request *rq, const struct course *c, enum course_access a)
 	struct roster_opts opts = { NULL };
 	struct import_result res;
 	struct roster *ro;
-	char	 err[ROSTER_ERR_MAX], flag[8], domain[128];
+	char	 err[ROSTER_ERR_MAX], flag[16], domain[128];
 	json_t	*out, *pw;
 	int	 dry = 0, drop = 0;
+	unsigned links = 0;
 	const char *line, *nl;
 
 	if (a < ACC_INSTRUCTOR)
@@ -409,16 +410,28 @@ roster_import(struct request *rq, const struct course *c, enum course_access a)
 	if (http_query(rq, "strip_domain", domain, sizeof(domain)) == 0 &&
 	    domain[0] != '\0')
 		opts.strip_domain = domain;
+	if (http_query(rq, "links", flag, sizeof(flag)) == 0 &&
+	    strcmp(flag, "0") != 0 && strcmp(flag, "false") != 0)
+		links = LINK_LIFETIME;
+	if (http_query(rq, "expires_in", flag, sizeof(flag)) == 0) {
+		unsigned secs;
+
+		if (!links || parse_duration(flag, &secs) == -1 || secs == 0 ||
+		    secs > LINK_LIFETIME_MAX)
+			return http_json_error(rq, 400, "'expires_in' goes with "
+			    "'links=1' and is seconds, at most %d days",
+			    LINK_LIFETIME_MAX / 86400);
+		links = secs;
+	}
 	if ((ro = roster_parse(rq->body.data != NULL ? rq->body.data : "",
 	    rq->body.len, &opts, err, sizeof(err))) == NULL)
 		return http_json_error(rq, 400, "%s", err);
 	if (course_import(rq->st, c, ro, drop, dry, rq->cf->pam_enabled ?
-	    AUTH_PAM : AUTH_NATIVE, rq->user.name, &res, err,
+	    AUTH_PAM : AUTH_NATIVE, links, rq->user.name, &res, err,
 	    sizeof(err)) != 0) {
 		roster_free(ro);
 		return http_json_error(rq, 400, "%s", err);
 	}
-	roster_free(ro);
 	out = json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:[]}",
 	    "dry_run", dry, "format", roster_format_name(res.format),
 	    "rows", (json_int_t)res.rows, "created", (json_int_t)res.created,
@@ -455,6 +468,27 @@ roster_import(struct request *rq, const struct course *c, enum course_access a)
 		}
 		json_object_set_new(out, "passwords", pw);
 	}
+	if (!dry && out != NULL && links) {
+		/* Links to send, shown once (only hashes are kept). */
+		json_t	*la = json_array();
+		char	 url[LINK_URL_MAX];
+		size_t	 i;
+
+		for (i = 0; la != NULL && i < res.nlinks; i++) {
+			const struct import_link *il = &res.links[i];
+
+			if (request_link_url(rq, il->token, url,
+			    sizeof(url)) != 0)
+				url[0] = '\0';
+			json_array_append_new(la, json_pack("{s:s, s:s, s:s+, "
+			    "s:o}", "name", ro->rows[il->row].username, "url",
+			    url, "path", LINK_PATH, il->token, "expires",
+			    time_or_null(il->expires)));
+			explicit_bzero(url, sizeof(url));
+		}
+		json_object_set_new(out, "links", la);
+	}
+	roster_free(ro);
 	import_result_free(&res);
 	log_info("roster of %s %s by %s", c->code, dry ? "previewed" :
 	    "imported", rq->user.name);
@@ -521,7 +555,51 @@ course_servers(struct request *rq, const struct course *c, enum course_access a)
 	    "stopping", (json_int_t)n));
 }
 
-/* .../users/NAME[/password]: enroll, drop, or a new one-time password. */
+/* POST .../users/NAME/link {"expires_in": s}: a link for the student to
+ * choose a password (the first, or a new one); an older one stops. */
+static enum MHD_Result
+user_link(struct request *rq, const struct course *c, const struct user *u)
+{
+	static const char *const known[] = { "expires_in", NULL };
+	enum MHD_Result r = MHD_NO;
+	char	 token[SECRET_HEX + 1], url[LINK_URL_MAX], err[256];
+	struct account_link l;
+	json_int_t expires = LINK_LIFETIME;
+	json_t	*j, *v;
+
+	if ((j = object_body(rq, known, &r)) == NULL)
+		return r;
+	if ((v = json_object_get(j, "expires_in")) != NULL &&
+	    !json_is_null(v) && (!json_is_integer(v) ||
+	    (expires = json_integer_value(v)) <= 0 ||
+	    expires > LINK_LIFETIME_MAX)) {
+		json_decref(j);
+		return http_json_error(rq, 400, "'expires_in' must be seconds, "
+		    "at most %d days", LINK_LIFETIME_MAX / 86400);
+	}
+	json_decref(j);
+	if (u->auth != AUTH_NATIVE)
+		return http_json_error(rq, 409, "%s logs in with a campus (PAM) "
+		    "account: its password is the institution's, a link cannot "
+		    "set it", u->name);
+	if (account_link_create(rq->st, u, c->id, (unsigned)expires,
+	    rq->user.name, rq->addr, token, sizeof(token), &l, err,
+	    sizeof(err)) != 0)
+		return http_json_error(rq, 409, "%s", err);
+	if (request_link_url(rq, token, url, sizeof(url)) != 0)
+		url[0] = '\0';
+	log_info("link for %s made by %s (%s)", u->name, rq->user.name,
+	    c->code);
+	r = http_json(rq, 201, json_pack("{s:s, s:s, s:s, s:s+, s:o}", "name",
+	    u->name, "kind", l.kind == LINK_ENROLL ? "enroll" : "reset", "url",
+	    url, "path", LINK_PATH, token, "expires", time_or_null(l.expires)));
+	explicit_bzero(token, sizeof(token));
+	explicit_bzero(url, sizeof(url));
+	return r;
+}
+
+/* .../users/NAME[/password|/link]: enroll, drop, a new one-time password
+ * or a link. */
 static enum MHD_Result
 course_user(struct request *rq, const struct course *c, enum course_access a,
     const char *rest)
@@ -542,6 +620,15 @@ course_user(struct request *rq, const struct course *c, enum course_access a,
 	name[n] = '\0';
 	if (!username_valid(name) || store_user_get(rq->st, name, &u) != 0)
 		return http_json_error(rq, 404, "no such user: %s", name);
+	if (slash != NULL && strcmp(slash, "/link") == 0) {
+		if (strcmp(rq->method, "POST") != 0)
+			return http_json_error(rq, 405, "only POST here");
+		if (a < ACC_TA || store_enroll_get(rq->st, c->id, u.id, &e) != 0 ||
+		    e.dropped != 0 || e.role != ROSTER_STUDENT)
+			return http_json_error(rq, 403, "you can make links for "
+			    "this course's students only");
+		return user_link(rq, c, &u);
+	}
 	if (slash != NULL && strcmp(slash, "/password") == 0) {
 		if (strcmp(rq->method, "POST") != 0)
 			return http_json_error(rq, 405, "only POST here");

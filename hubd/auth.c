@@ -296,3 +296,33 @@ throttle_success(const char *user, time_t now)
 		s->key[0] = '\0';
 	pthread_mutex_unlock(&throttle_lock);
 }
+
+/* The address alone, for what has no user name to count against (links):
+ * the same slots and limit as the address half of a login. */
+int
+throttle_address_check(const char *addr, time_t now)
+{
+	char	 uk[sizeof(slots[0].key)], ak[sizeof(slots[0].key)];
+	unsigned d;
+
+	make_keys(NULL, addr, uk, ak, sizeof(uk));
+	pthread_mutex_lock(&throttle_lock);
+	d = delay_of(slot_find(ak, now, 0), max_addr, now);
+	pthread_mutex_unlock(&throttle_lock);
+	return (int)d;
+}
+
+void
+throttle_address_failure(const char *addr, time_t now)
+{
+	char	 uk[sizeof(slots[0].key)], ak[sizeof(slots[0].key)];
+	struct slot *s;
+
+	make_keys(NULL, addr, uk, ak, sizeof(uk));
+	pthread_mutex_lock(&throttle_lock);
+	if ((s = slot_find(ak, now, 1)) != NULL) {
+		s->failures++;
+		s->last = now;
+	}
+	pthread_mutex_unlock(&throttle_lock);
+}

@@ -26,13 +26,58 @@ course_role_parse(const char *s, enum roster_role *r)
 	return 0;
 }
 
+/* The one-time passwords and links of an import: wiped, then freed. */
+static void
+import_secrets_free(struct import_result *res)
+{
+	buf_burn(&res->passwords);
+	if (res->links != NULL)
+		explicit_bzero(res->links, res->links_size *
+		    sizeof(*res->links));
+	free(res->links);
+	res->links = NULL;
+	res->nlinks = res->links_size = 0;
+}
+
 void
 import_result_free(struct import_result *res)
 {
-	if (res->passwords.data != NULL)
-		explicit_bzero(res->passwords.data, res->passwords.size);
-	buf_free(&res->passwords);
+	import_secrets_free(res);
 	buf_free(&res->log);
+}
+
+/* A link for the new account u of roster row i. */
+static int
+import_link(struct store *st, const struct course *c, const struct user *u,
+    size_t i, unsigned lifetime, const char *actor,
+    struct import_result *res, char *err, size_t errsize)
+{
+	struct import_link *p;
+	struct account_link l;
+
+	if (res->nlinks == res->links_size) {
+		size_t	 size = res->links_size ? res->links_size * 2 : 64;
+
+		if ((p = calloc(size, sizeof(*p))) == NULL) {
+			snprintf(err, errsize, "out of memory");
+			return -1;
+		}
+		if (res->nlinks > 0) {
+			memcpy(p, res->links, res->nlinks * sizeof(*p));
+			explicit_bzero(res->links, res->nlinks * sizeof(*p));
+		}
+		free(res->links);
+		res->links = p;
+		res->links_size = size;
+	}
+	p = &res->links[res->nlinks];
+	if (account_link_create(st, u, c->id, lifetime, actor, NULL, p->token,
+	    sizeof(p->token), &l, err, errsize) != 0)
+		return -1;
+	p->row = i;
+	p->expires = l.expires;
+	res->nlinks++;
+	return 0;
 }
 
 /* Enroll u in c with role (again, if dropped): 0, or -1 with err. */
@@ -104,10 +149,11 @@ collect_missing(const struct enrollment *e, void *arg)
 /* One row: the account (made when new), its name and address, and the
  * enrollment. */
 static int
-import_row(struct store *st, const struct course *c,
-    const struct roster_row *row, enum auth_kind auth, const char *actor,
+import_row(struct store *st, const struct course *c, const struct roster *ro,
+    size_t i, enum auth_kind auth, unsigned links, const char *actor,
     struct import_result *res, char *err, size_t errsize)
 {
+	const struct roster_row *row = &ro->rows[i];
 	struct user u;
 	struct enrollment e;
 	char	 otp[ONE_TIME_PASSWORD_LEN + 1], why[256];
@@ -117,19 +163,26 @@ import_row(struct store *st, const struct course *c,
 	if (r == -1)
 		goto dberr;
 	if (r == STORE_NOT_FOUND) {
+		/* With links the account has no password until its owner
+		 * chooses one through the link. */
 		random_password(otp, sizeof(otp));
 		if (account_create(st, row->username, row->role ==
 		    ROSTER_INSTRUCTOR ? ROLE_INSTRUCTOR : ROLE_STUDENT, auth,
-		    otp, 1, actor, why, sizeof(why)) != 0) {
+		    links ? NULL : otp, 1, actor, why, sizeof(why)) != 0) {
 			snprintf(err, errsize, "line %u: %s", row->line, why);
 			explicit_bzero(otp, sizeof(otp));
 			return -1;
 		}
-		if (auth == AUTH_NATIVE)
+		if (auth == AUTH_NATIVE && !links)
 			buf_printf(&res->passwords, "%s,%s\n", row->username, otp);
 		explicit_bzero(otp, sizeof(otp));
 		if (store_user_get(st, row->username, &u) != 0)
 			goto dberr;
+		if (links && import_link(st, c, &u, i, links, actor, res, why,
+		    sizeof(why)) != 0) {
+			snprintf(err, errsize, "line %u: %s", row->line, why);
+			return -1;
+		}
 		res->created++;
 		buf_printf(&res->log, "create %s\n", row->username);
 	} else if (u.disabled) {
@@ -187,14 +240,16 @@ dberr:
  * Apply roster ro to course c in one transaction: every row's account and
  * enrollment, and with drop_missing the students not on it dropped (their
  * accounts disabled when they have no other active course).  dry_run
- * reports the same counts and rolls back.  -1 with a message naming the
- * line on any error, and nothing is written.
+ * reports the same counts and rolls back.  New native accounts get
+ * one-time passwords (res->passwords), or with links non-zero no password
+ * and a link valid for links seconds (res->links).  -1 with a message
+ * naming the line on any error, and nothing is written.
  */
 int
 course_import(struct store *st, const struct course *c,
     const struct roster *ro, int drop_missing, int dry_run,
-    enum auth_kind auth, const char *actor, struct import_result *res,
-    char *err, size_t errsize)
+    enum auth_kind auth, unsigned links, const char *actor,
+    struct import_result *res, char *err, size_t errsize)
 {
 	struct drop_ctx d;
 	struct user u;
@@ -205,12 +260,22 @@ course_import(struct store *st, const struct course *c,
 	memset(&d, 0, sizeof(d));
 	res->format = ro->format;
 	res->rows = ro->nrows;
+	if (links && auth != AUTH_NATIVE) {
+		snprintf(err, errsize, "links set hub passwords, and this hub "
+		    "makes campus (PAM) accounts: nothing to send");
+		return -1;
+	}
+	if (links > LINK_LIFETIME_MAX) {
+		snprintf(err, errsize, "a link lasts at most %d days",
+		    LINK_LIFETIME_MAX / 86400);
+		return -1;
+	}
 	if (store_begin(st) != 0) {
 		snprintf(err, errsize, "the database is busy; try again");
 		return -1;
 	}
 	for (i = 0; i < ro->nrows; i++)
-		if (import_row(st, c, &ro->rows[i], auth, actor, res, err,
+		if (import_row(st, c, ro, i, auth, links, actor, res, err,
 		    errsize) == -1)
 			goto fail;
 	if (drop_missing) {
@@ -251,10 +316,8 @@ course_import(struct store *st, const struct course *c,
 	if (dry_run) {
 		store_rollback(st);
 		free(d.drop);
-		/* Nothing was made: no password to show. */
-		if (res->passwords.data != NULL)
-			explicit_bzero(res->passwords.data, res->passwords.size);
-		buf_free(&res->passwords);
+		/* Nothing was made: no password or link to show. */
+		import_secrets_free(res);
 		return 0;
 	}
 	(void)store_audit(st, actor, "course.import", c->code,

@@ -128,7 +128,10 @@ on_completed(void *arg, struct MHD_Connection *conn, void **con_cls,
 	if (rq->status != 0) {
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		log_debug("%d %s %s %s%s(%s) %.1fms", rq->status,
-		    rq->method != NULL ? rq->method : "-", rq->path,
+		    rq->method != NULL ? rq->method : "-",
+		    /* a link's token is a password: not in the journal */
+		    strncmp(rq->path, LINK_PATH, strlen(LINK_PATH)) == 0 ?
+		    LINK_PATH "..." : rq->path,
 		    rq->authed ? rq->user.name : "", rq->authed ? " " : "",
 		    rq->addr, (double)(t1.tv_sec - rq->t0.tv_sec) * 1e3 +
 		    (double)(t1.tv_nsec - rq->t0.tv_nsec) / 1e6);
@@ -140,9 +143,7 @@ on_completed(void *arg, struct MHD_Connection *conn, void **con_cls,
 	gen_put(rq->gen);
 	for (i = 0; i < rq->ncookies; i++)
 		free(rq->cookies[i]);
-	if (rq->body.data != NULL)
-		explicit_bzero(rq->body.data, rq->body.size);
-	buf_free(&rq->body);
+	buf_burn(&rq->body);
 	free(rq->uri);
 	free(rq->path);
 	free(rq);

@@ -40,6 +40,12 @@ usage(FILE *fp)
 	    "  user passwd NAME [--password-stdin | --one-time]\n"
 	    "      Asks twice on a terminal; --one-time prints a new one-time\n"
 	    "      password.  The account's logins end.\n"
+	    "  user link NAME [--expires DURATION] [--url URL]\n"
+	    "      Prints a link (valid once, 7 days or DURATION: 600, 90m,\n"
+	    "      12h, 7d, at most 30d) where NAME chooses a password; an older\n"
+	    "      link of NAME stops working.  URL is the hub's address as\n"
+	    "      people reach it (https://hub.example.edu); the default is\n"
+	    "      built from listen and tls_cert.\n"
 	    "  user list\n"
 	    "  user disable NAME | user enable NAME\n"
 	    "  user del NAME\n"
@@ -50,10 +56,13 @@ usage(FILE *fp)
 	    "  course enroll CODE NAME [--role student|ta|instructor]\n"
 	    "  roster import FILE --course CODE [--dry-run] [--drop-missing]\n"
 	    "                [--strip-domain DOMAIN|*]\n"
+	    "                [--links [--expires DURATION] [--url URL]]\n"
 	    "      A CSV as Canvas, Moodle or Blackboard export it, or\n"
 	    "      username,full_name,email,role.  One transaction: a bad row\n"
 	    "      names its line and nothing is written.  New hub accounts get\n"
-	    "      one-time passwords, printed as CSV (username,password).\n"
+	    "      one-time passwords, printed as CSV (username,password), or\n"
+	    "      with --links no password and a link each, printed as CSV\n"
+	    "      (username,full_name,email,link,expires) for a mail merge.\n"
 	    "  roster export --course CODE     (CSV on standard output)\n"
 	    "  server list\n"
 	    "  server start NAME [--no-wait] | server stop NAME [--no-wait]\n"
@@ -185,6 +194,64 @@ get_user(struct store *st, const char *name, struct user *u)
 		die("cannot read user %s", name);
 }
 
+/*
+ * Where people reach the hub, for links: --url (http[s]://HOST[:PORT]) when
+ * given, else the configured listen address (this machine's name for a
+ * wildcard one) and https when hubd serves TLS itself.
+ */
+static void
+link_base(const struct config *cf, const char *url, char *host, size_t size,
+    int *https)
+{
+	const char *p, *colon;
+	char	 name[256];
+	size_t	 n;
+
+	if (url != NULL) {
+		if (strncmp(url, "https://", 8) == 0)
+			*https = 1;
+		else if (strncmp(url, "http://", 7) == 0)
+			*https = 0;
+		else
+			die("--url: '%s' does not start with http:// or https://",
+			    url);
+		p = url + (*https ? 8 : 7);
+		n = strlen(p);
+		if (n > 0 && p[n - 1] == '/')
+			n--;
+		if (n == 0 || n >= size || memchr(p, '/', n) != NULL)
+			die("--url: '%s' is not the hub's address "
+			    "(scheme://host[:port], no path)", url);
+		memcpy(host, p, n);
+		host[n] = '\0';
+		return;
+	}
+	*https = cf->tls_cert != NULL;
+	p = cf->listen;
+	colon = strrchr(p, ':');
+	if (colon == NULL || colon == p || strncmp(p, "0.0.0.0:", 8) == 0 ||
+	    strncmp(p, "[::]:", 5) == 0 || strncmp(p, "*:", 2) == 0) {
+		if (gethostname(name, sizeof(name)) == -1)
+			die("cannot find this machine's name: use --url");
+		name[sizeof(name) - 1] = '\0';
+		snprintf(host, size, "%s%s", name, colon != NULL ? colon : "");
+	} else
+		snprintf(host, size, "%s", p);
+}
+
+static unsigned
+link_lifetime(const char *arg)
+{
+	unsigned v;
+
+	if (arg == NULL)
+		return LINK_LIFETIME;
+	if (parse_duration(arg, &v) == -1 || v == 0 || v > LINK_LIFETIME_MAX)
+		die("--expires: '%s' is not a duration of at most %d days "
+		    "(600, 90m, 12h, 7d)", arg, LINK_LIFETIME_MAX / 86400);
+	return v;
+}
+
 static int
 print_user(const struct user *u, void *arg)
 {
@@ -193,7 +260,8 @@ print_user(const struct user *u, void *arg)
 	(void)format_time(u->last_login, last, sizeof(last));
 	printf("%-24s %-10s %-6s %-8s %s\n", u->name, role_name(u->role),
 	    auth_name(u->auth), u->disabled ? "disabled" :
-	    u->password_expired ? "one-time" : "active", last);
+	    u->password_expired ? "one-time" : u->auth == AUTH_NATIVE &&
+	    u->password_hash[0] == '\0' ? "no-pass" : "active", last);
 	return 0;
 }
 
@@ -205,9 +273,12 @@ cmd_user(const struct config *cf, struct store *st, int argc, char *argv[])
 		{ "auth", required_argument, NULL, 'a' },
 		{ "password-stdin", no_argument, NULL, 's' },
 		{ "one-time", no_argument, NULL, 'o' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "url", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char	 pw[PASSWORD_MAX + 2], err[256];
+	const char *expires = NULL, *url = NULL;
 	enum role role = ROLE_STUDENT;
 	enum auth_kind auth = AUTH_NATIVE;
 	int	 ch, from_stdin = 0, one_time = 0, r;
@@ -231,6 +302,12 @@ cmd_user(const struct config *cf, struct store *st, int argc, char *argv[])
 			break;
 		case 'o':
 			one_time = 1;
+			break;
+		case 'e':
+			expires = optarg;
+			break;
+		case 'u':
+			url = optarg;
 			break;
 		default:
 			usage(stderr);
@@ -269,6 +346,31 @@ cmd_user(const struct config *cf, struct store *st, int argc, char *argv[])
 	}
 	get_user(st, name, &u);
 	nu = u;
+	if (strcmp(verb, "link") == 0) {
+		char	 host[LINK_HOST_MAX + 1], token[SECRET_HEX + 1];
+		char	 link[LINK_URL_MAX], until[32] = "";
+		struct account_link l;
+		unsigned lifetime = link_lifetime(expires);
+		int	 https;
+
+		link_base(cf, url, host, sizeof(host), &https);
+		if (account_link_create(st, &u, 0, lifetime, "hubctl", NULL,
+		    token, sizeof(token), &l, err, sizeof(err)) != 0)
+			die("%s", err);
+		if (link_url(link, sizeof(link), https, host, token) != 0) {
+			explicit_bzero(token, sizeof(token));
+			die("'%s' is not a host name a link can carry: use --url",
+			    host);
+		}
+		explicit_bzero(token, sizeof(token));
+		(void)format_time(l.expires, until, sizeof(until));
+		fprintf(stderr, "%s link for %s, valid once until %s; an "
+		    "earlier link of %s stops working\n", l.kind == LINK_ENROLL ?
+		    "enrollment" : "password reset", name, until, name);
+		printf("%s\n", link);
+		explicit_bzero(link, sizeof(link));
+		return 0;
+	}
 	if (strcmp(verb, "passwd") == 0) {
 		if (u.auth != AUTH_NATIVE)
 			die("%s is a PAM account: its password is the "
@@ -510,8 +612,15 @@ cmd_roster(const struct config *cf, struct store *st, int argc,
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "drop-missing", no_argument, NULL, 'd' },
 		{ "strip-domain", required_argument, NULL, 's' },
+		{ "links", no_argument, NULL, 'l' },
+		{ "expires", required_argument, NULL, 'e' },
+		{ "url", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *expires = NULL, *url = NULL;
+	char	 host[LINK_HOST_MAX + 1];
+	int	 links = 0, https = 0;
+	unsigned lifetime = 0;
 	struct roster_opts ro_opts = { NULL };
 	struct import_result res;
 	struct roster *ro;
@@ -537,6 +646,15 @@ cmd_roster(const struct config *cf, struct store *st, int argc,
 		case 's':
 			ro_opts.strip_domain = optarg;
 			break;
+		case 'l':
+			links = 1;
+			break;
+		case 'e':
+			expires = optarg;
+			break;
+		case 'u':
+			url = optarg;
+			break;
 		default:
 			usage(stderr);
 			return 2;
@@ -558,14 +676,19 @@ cmd_roster(const struct config *cf, struct store *st, int argc,
 		die("unknown command: roster %s (try --help)", verb);
 	if (optind != argc - 1)
 		die("roster import takes one file (- for standard input)");
+	if (!links && (expires != NULL || url != NULL))
+		die("--expires and --url go with --links");
+	if (links) {
+		lifetime = link_lifetime(expires);
+		link_base(cf, url, host, sizeof(host), &https);
+	}
 	data = slurp(argv[optind], &len);
 	if ((ro = roster_parse(data, len, &ro_opts, err, sizeof(err))) == NULL)
 		die("%s: %s (nothing was written)", argv[optind], err);
 	free(data);
 	if (course_import(st, &c, ro, drop, dry, cf->pam_enabled ? AUTH_PAM :
-	    AUTH_NATIVE, "hubctl", &res, err, sizeof(err)) != 0)
+	    AUTH_NATIVE, lifetime, "hubctl", &res, err, sizeof(err)) != 0)
 		die("%s: %s (nothing was written)", argv[optind], err);
-	roster_free(ro);
 	fprintf(stderr, "%s%s roster, %zu rows: %zu accounts made, %zu "
 	    "enrolled, %zu changed, %zu unchanged, %zu dropped, %zu accounts "
 	    "disabled\n", dry ? "dry run: " : "", roster_format_name(res.format),
@@ -587,6 +710,29 @@ cmd_roster(const struct config *cf, struct store *st, int argc,
 		printf("username,one_time_password\n");
 		fwrite(res.passwords.data, 1, res.passwords.len, stdout);
 	}
+	if (!dry && res.nlinks > 0) {
+		char	 link[LINK_URL_MAX];
+		size_t	 i;
+
+		/* For a mail merge: formula-safe, as the roster export. */
+		roster_links_header(&b);
+		for (i = 0; i < res.nlinks; i++) {
+			if (link_url(link, sizeof(link), https, host,
+			    res.links[i].token) != 0)
+				die("'%s' is not a host name a link can carry: "
+				    "use --url (the accounts are made; "
+				    "\"user link NAME\" gives each a new link)",
+				    host);
+			roster_links_row(&b, &ro->rows[res.links[i].row], link,
+			    res.links[i].expires);
+			explicit_bzero(link, sizeof(link));
+		}
+		if (b.failed)
+			die("out of memory");
+		fwrite(b.data, 1, b.len, stdout);
+		buf_burn(&b);
+	}
+	roster_free(ro);
 	import_result_free(&res);
 	return 0;
 }

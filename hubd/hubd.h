@@ -216,6 +216,8 @@ void		 throttle_configure(unsigned, unsigned);
 int		 throttle_check(const char *, const char *, time_t);
 void		 throttle_failure(const char *, const char *, time_t);
 void		 throttle_success(const char *, time_t);
+int		 throttle_address_check(const char *, time_t);
+void		 throttle_address_failure(const char *, time_t);
 
 /* store.c: the SQLite database.  A store is one connection; hubd keeps a
  * small pool of them for its threads. */
@@ -342,6 +344,29 @@ int		 store_user_profiles(struct store *, int64_t,
 int		 store_audit(struct store *, const char *, const char *,
 		    const char *, const char *, const char *);
 
+/* store.c: enrollment and reset links (accounts.c makes and uses them) */
+enum link_kind {
+	LINK_ENROLL = 0,	/* the account has no password yet */
+	LINK_RESET,		/* it has one, forgotten */
+};
+
+struct account_link {
+	int64_t		 id;
+	int64_t		 user_id;
+	int64_t		 course_id;	/* 0: none (hubctl) */
+	enum link_kind	 kind;
+	char		 creator[USERNAME_MAX + 16];
+	time_t		 created;
+	time_t		 expires;
+};
+
+int		 store_link_put(struct store *, const unsigned char *,
+		    struct account_link *);
+int		 store_link_get(struct store *, const unsigned char *,
+		    struct account_link *);
+int		 store_link_spend(struct store *, int64_t);
+int		 store_link_delete_user(struct store *, int64_t);
+
 /* store.c: whole databases, for hubctl backup and restore */
 #define STORE_IN_USE	3	/* store_hold: another program has it open */
 
@@ -387,6 +412,27 @@ int		 account_token_create(struct store *, const struct user *,
 int		 account_keeps_admin(struct store *, const struct user *,
 		    const struct user *);
 
+/* accounts.c: links that let a person choose their password (a roster
+ * name without one, or a reset); single use, expiring, one per account */
+#define LINK_LIFETIME		(7 * 86400)	/* default, seconds */
+#define LINK_LIFETIME_MAX	(30 * 86400)
+#define LINK_PATH		"/hub/link/"
+#define LINK_HOST_MAX		255
+#define LINK_URL_MAX		(sizeof("https://") + LINK_HOST_MAX + \
+				    sizeof(LINK_PATH) + SECRET_HEX)
+#define LINK_EXPIRED		4	/* found, but past its time */
+
+int		 link_token_valid(const char *);
+int		 link_url(char *, size_t, int, const char *, const char *);
+int		 account_link_create(struct store *, const struct user *,
+		    int64_t, unsigned, const char *, const char *, char *,
+		    size_t, struct account_link *, char *, size_t);
+int		 account_link_find(struct store *, const char *,
+		    struct account_link *, struct user *);
+int		 account_link_use(struct store *, const char *, const char *,
+		    const char *, struct user *, struct account_link *, char *,
+		    size_t);
+
 /* web.c: templates and static files */
 struct asset {
 	struct asset	*next;
@@ -425,6 +471,7 @@ int		 buf_printf(struct buf *, const char *, ...)
 int		 buf_escape(struct buf *, const char *);
 int		 buf_urlencode(struct buf *, const char *);
 void		 buf_free(struct buf *);
+void		 buf_burn(struct buf *);
 
 /* http.c: the daemon, requests, auth and responses */
 
@@ -596,6 +643,8 @@ enum MHD_Result	 route_user(struct request *);
 enum MHD_Result	 proxy_fail(struct request *, int, const char *);
 
 /* api.c, api_courses.c */
+int		 request_link_url(struct request *, const char *, char *,
+		    size_t);
 enum MHD_Result	 api_route(struct request *);
 enum MHD_Result	 api_courses(struct request *, const char *);
 

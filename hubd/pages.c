@@ -561,6 +561,160 @@ done:
 	return r;
 }
 
+/*
+ * The absolute address of a link, for the person who asked for it: the
+ * scheme hubd serves (or https when a reverse proxy says so in
+ * X-Forwarded-Proto: it only changes the answer to this request) and the
+ * request's Host, else the listen address.  0, or -1.
+ */
+int
+request_link_url(struct request *rq, const char *token, char *out,
+    size_t size)
+{
+	const char *proto = http_header(rq, "X-Forwarded-Proto");
+	int	 https = hub.tls || (proto != NULL &&
+	    strcasecmp(proto, "https") == 0);
+
+	if (link_url(out, size, https, http_header(rq, MHD_HTTP_HEADER_HOST),
+	    token) == 0)
+		return 0;
+	return link_url(out, size, https, rq->cf->listen, token);
+}
+
+static enum MHD_Result
+link_form(struct request *rq, int status, const char *token,
+    const struct user *u, const struct account_link *l, const char *error)
+{
+	char	 until[32] = "";
+	struct var v[] = {
+		{ "xsrf", http_xsrf(rq) },
+		{ "token", token },
+		{ "name", u->name },
+		{ "heading", l->kind == LINK_ENROLL ? "Welcome to the hub" :
+		    "Choose a new password" },
+		{ "intro", l->kind == LINK_ENROLL ? "Your account is ready. "
+		    "Choose your password; this link then stops working and "
+		    "you log in with your user name and that password." :
+		    "Choose a new password for your account. This link works "
+		    "once; your old password stops working." },
+		{ "until", until },
+		{ "error", error != NULL ? error : "" },
+		{ "error_hidden", error != NULL ? "" : "hidden" },
+		{ NULL, NULL },
+	};
+
+	(void)format_time(l->expires, until, sizeof(until));
+	return http_page(rq, status, "Choose your password", "link.html", v);
+}
+
+/* The answers for a link that does not work.  Unknown, used and
+ * replaced links get the same one. */
+static enum MHD_Result
+link_refused(struct request *rq, int r, time_t now)
+{
+	if (r == -1)
+		return http_error_page(rq, 500, "The hub cannot read its "
+		    "database right now. Try again in a minute.");
+	throttle_address_failure(rq->addr, now);
+	log_info("link refused: %s (%s)", r == LINK_EXPIRED ? "expired" :
+	    "unknown or used", rq->addr);
+	if (r == LINK_EXPIRED)
+		return http_error_page(rq, 410, "This link has expired. Ask "
+		    "your instructor for a new one.");
+	return http_error_page(rq, 404, "This link does not work: it was "
+	    "used already, a newer one replaced it, or it was copied "
+	    "incompletely. Ask your instructor for a new one.");
+}
+
+/* GET and POST /hub/link/TOKEN: choose a password, then logged in. */
+static enum MHD_Result
+link_page(struct request *rq, const char *token)
+{
+	char	 pw[PASSWORD_MAX + 2] = "", pw2[PASSWORD_MAX + 2] = "";
+	char	 xsrf[XSRF_HEX + 8] = "", err[256], loc[96];
+	struct account_link l;
+	struct course c;
+	struct enrollment e;
+	struct user u;
+	const char *why;
+	enum MHD_Result res;
+	time_t	 now = time(NULL);
+	int	 r, wait;
+
+	if ((wait = throttle_address_check(rq->addr, now)) > 0) {
+		log_info("link throttled: %s (%d s)", rq->addr, wait);
+		snprintf(rq->retry_after, sizeof(rq->retry_after), "%d", wait);
+		snprintf(err, sizeof(err), "Too many attempts from your "
+		    "address. Wait %d seconds, then try again.", wait);
+		return http_error_page(rq, 429, err);
+	}
+	if ((r = account_link_find(rq->st, token, &l, &u)) != 0)
+		return link_refused(rq, r, now);
+	if (u.auth != AUTH_NATIVE)
+		return http_error_page(rq, 409, "This account logs in with a "
+		    "campus password: change it with the institution, not "
+		    "here.");
+	if (u.disabled)
+		return http_error_page(rq, 403, "This account is disabled. Ask "
+		    "your instructor or the hub's administrator.");
+	if (is_get(rq))
+		return link_form(rq, 200, token, &u, &l, NULL);
+	if (http_form(rq, "_xsrf", xsrf, sizeof(xsrf)) != 0 ||
+	    !http_xsrf_ok(rq, xsrf)) {
+		log_info("link refused: missing or wrong form token (%s)",
+		    rq->addr);
+		return link_form(rq, 403, token, &u, &l, "This form has expired "
+		    "or your browser refused the hub's cookie. Please try "
+		    "again.");
+	}
+	if (http_form(rq, "password", pw, sizeof(pw)) != 0 ||
+	    http_form(rq, "confirm", pw2, sizeof(pw2)) != 0) {
+		res = link_form(rq, 400, token, &u, &l, "Fill in both fields.");
+		goto done;
+	}
+	if (strcmp(pw, pw2) != 0) {
+		res = link_form(rq, 400, token, &u, &l, "The two passwords "
+		    "differ.");
+		goto done;
+	}
+	if (password_acceptable(pw, &why) == -1) {
+		res = link_form(rq, 400, token, &u, &l, why);
+		goto done;
+	}
+	r = account_link_use(rq->st, token, pw, rq->addr, &u, &l, err,
+	    sizeof(err));
+	if (r == STORE_NOT_FOUND || r == LINK_EXPIRED) {
+		res = link_refused(rq, r, now);
+		goto done;
+	}
+	if (r != 0) {
+		res = http_error_page(rq, 500, err);
+		goto done;
+	}
+	log_info("link used: user %s set a password (%s)", u.name, rq->addr);
+	if (http_auth_session(rq))	/* a login replaces the old one */
+		(void)store_session_delete(rq->st, rq->session_hash);
+	rq->authed = 0;
+	if (http_login(rq, &u) == -1) {
+		res = http_error_page(rq, 500, "Your password is saved, but the "
+		    "hub cannot start a session; log in with it.");
+		goto done;
+	}
+	(void)store_user_touch_login(rq->st, u.id, now);
+	(void)store_audit(rq->st, u.name, "login", u.name, "link", rq->addr);
+	/* To the course the link came from, while the person is in it. */
+	snprintf(loc, sizeof(loc), "/hub/home");
+	if (l.course_id != 0 && store_course_get_id(rq->st, l.course_id,
+	    &c) == 0 && !c.archived && store_enroll_get(rq->st, c.id, u.id,
+	    &e) == 0 && e.dropped == 0)
+		snprintf(loc, sizeof(loc), "/hub/courses/%s", c.code);
+	res = http_redirect(rq, 303, loc);
+done:
+	explicit_bzero(pw, sizeof(pw));
+	explicit_bzero(pw2, sizeof(pw2));
+	return res;
+}
+
 static enum MHD_Result
 health(struct request *rq)
 {
@@ -776,6 +930,11 @@ route(struct request *rq)
 		if (!is_get(rq))
 			return not_allowed(rq, "GET, HEAD");
 		return need_login(rq, &r, 0) ? home(rq) : r;
+	}
+	if (strncmp(p, LINK_PATH, strlen(LINK_PATH)) == 0) {
+		if (!is_get(rq) && !is_post(rq))
+			return not_allowed(rq, "GET, HEAD, POST");
+		return link_page(rq, p + strlen(LINK_PATH));
 	}
 	if (strcmp(p, "/hub/password") == 0) {
 		if (!is_get(rq) && !is_post(rq))

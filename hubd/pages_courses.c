@@ -103,22 +103,36 @@ row(const struct enrollment *e, void *arg)
 		} else
 			button(b, pg, "start", e->user, "server", "Start");
 		button(b, pg, "reset", e->user, "password", "New password");
+		button(b, pg, "link", e->user, "link", "Reset link");
 	}
 	buf_puts(b, "</td></tr>\n");
 	return b->failed;
 }
 
-/* The course page, with notice on top and, after an upload, the preview
- * (or the outcome) of an import. */
+/* What a course page shows besides the course: a notice on top and,
+ * after an upload, the preview (or the outcome) of an import. */
+struct outcome {
+	const char	*notice;
+	const char	*preview_title;
+	const char	*preview;
+	const char	*csv;		/* the file, for "apply" */
+	int		 drop;
+	int		 links;		/* links instead of passwords */
+	const char	*passwords;	/* or the links, as CSV */
+	const char	*download;	/* a data: URL of that CSV */
+};
+
 static enum MHD_Result
 course_page(struct request *rq, const struct course *c, enum course_access a,
-    int status, const char *notice, const char *preview_title,
-    const char *preview, const char *csv, int drop, const char *passwords)
+    int status, const struct outcome *o)
 {
+	static const struct outcome none;
 	struct page pg = { rq, c, a, { 0 }, 0, 0 };
 	char	 counts[128];
 	enum MHD_Result r;
 
+	if (o == NULL)
+		o = &none;
 	(void)http_xsrf(rq);
 	if (a >= ACC_TA && store_enroll_list(rq->st, c->id, row, &pg) != 0) {
 		buf_free(&pg.rows);
@@ -138,18 +152,23 @@ course_page(struct request *rq, const struct course *c, enum course_access a,
 			{ "teacher_hidden", a >= ACC_TA ? "" : "hidden" },
 			{ "instructor_hidden", a >= ACC_INSTRUCTOR ? "" :
 			    "hidden" },
-			{ "notice", notice != NULL ? notice : "" },
-			{ "notice_hidden", notice != NULL ? "" : "hidden" },
+			{ "notice", o->notice != NULL ? o->notice : "" },
+			{ "notice_hidden", o->notice != NULL ? "" : "hidden" },
 			{ "rows", pg.rows.data != NULL ? pg.rows.data : "" },
-			{ "preview_hidden", preview != NULL ? "" : "hidden" },
-			{ "preview_title", preview_title != NULL ?
-			    preview_title : "" },
-			{ "preview", preview != NULL ? preview : "" },
-			{ "apply_hidden", csv != NULL ? "" : "hidden" },
-			{ "csv", csv != NULL ? csv : "" },
-			{ "drop", drop ? "1" : "0" },
-			{ "passwords", passwords != NULL ? passwords : "" },
-			{ "passwords_hidden", passwords != NULL ? "" :
+			{ "preview_hidden", o->preview != NULL ? "" : "hidden" },
+			{ "preview_title", o->preview_title != NULL ?
+			    o->preview_title : "" },
+			{ "preview", o->preview != NULL ? o->preview : "" },
+			{ "apply_hidden", o->csv != NULL ? "" : "hidden" },
+			{ "csv", o->csv != NULL ? o->csv : "" },
+			{ "drop", o->drop ? "1" : "0" },
+			{ "links", o->links ? "1" : "0" },
+			{ "passwords", o->passwords != NULL ? o->passwords :
+			    "" },
+			{ "passwords_hidden", o->passwords != NULL ? "" :
+			    "hidden" },
+			{ "download", o->download != NULL ? o->download : "" },
+			{ "download_hidden", o->download != NULL ? "" :
 			    "hidden" },
 			{ NULL, NULL },
 		};
@@ -160,9 +179,43 @@ course_page(struct request *rq, const struct course *c, enum course_access a,
 	return r;
 }
 
+static enum MHD_Result
+notice_page(struct request *rq, const struct course *c, enum course_access a,
+    int status, const char *notice)
+{
+	struct outcome o = { 0 };
+
+	o.notice = notice;
+	return course_page(rq, c, a, status, &o);
+}
+
+/* The links of an import as CSV (with their absolute addresses) into
+ * csv, and as a data: URL to download it into url. */
+static int
+links_csv(struct request *rq, const struct roster *ro,
+    const struct import_result *res, struct buf *csv, struct buf *url)
+{
+	char	 link[LINK_URL_MAX];
+	size_t	 i;
+
+	roster_links_header(csv);
+	for (i = 0; i < res->nlinks; i++) {
+		if (request_link_url(rq, res->links[i].token, link,
+		    sizeof(link)) != 0)
+			return -1;
+		roster_links_row(csv, &ro->rows[res->links[i].row], link,
+		    res->links[i].expires);
+		explicit_bzero(link, sizeof(link));
+	}
+	buf_puts(url, "data:text/csv;charset=utf-8,");
+	buf_urlencode(url, csv->data != NULL ? csv->data : "");
+	return csv->failed || url->failed ? -1 : 0;
+}
+
 struct upload {
 	struct buf	 csv;
 	int		 drop;
+	int		 links;
 	int		 too_large;
 	size_t		 max;
 };
@@ -182,6 +235,8 @@ on_part(void *arg, enum MHD_ValueKind kind, const char *key,
 		buf_add(&up->csv, data, size);
 	} else if (strcmp(key, "drop_missing") == 0)
 		up->drop = 1;
+	else if (strcmp(key, "links") == 0)
+		up->links = 1;
 	return MHD_YES;
 }
 
@@ -191,9 +246,11 @@ static enum MHD_Result
 roster_step(struct request *rq, const struct course *c, enum course_access a)
 {
 	const char *type = http_header(rq, MHD_HTTP_HEADER_CONTENT_TYPE);
-	struct upload up = { { 0 }, 0, 0, 0 };
+	struct upload up = { { 0 }, 0, 0, 0, 0 };
 	struct import_result res;
 	struct roster *ro;
+	struct outcome o = { 0 };
+	struct buf lcsv = { 0 }, lurl = { 0 };
 	char	 err[ROSTER_ERR_MAX], xsrf[XSRF_HEX + 8], flag[4], title[160];
 	int	 apply = 0;
 	enum MHD_Result r;
@@ -230,6 +287,8 @@ roster_step(struct request *rq, const struct course *c, enum course_access a)
 		up.csv.len = strlen(up.csv.data);
 		up.drop = http_form(rq, "drop_missing", flag, sizeof(flag)) == 0 &&
 		    strcmp(flag, "1") == 0;
+		up.links = http_form(rq, "links", flag, sizeof(flag)) == 0 &&
+		    strcmp(flag, "1") == 0;
 		apply = 1;
 		if (http_form(rq, "_xsrf", xsrf, sizeof(xsrf)) != 0 ||
 		    !http_xsrf_ok(rq, xsrf)) {
@@ -239,25 +298,34 @@ roster_step(struct request *rq, const struct course *c, enum course_access a)
 	}
 	if (up.csv.len == 0) {
 		buf_free(&up.csv);
-		return course_page(rq, c, a, 400, "Choose a roster file first.",
-		    NULL, NULL, NULL, 0, NULL);
+		return notice_page(rq, c, a, 400, "Choose a roster file first.");
 	}
+	o.preview_title = "This file cannot be imported";
+	o.preview = err;
 	if ((ro = roster_parse(up.csv.data, up.csv.len, NULL, err,
 	    sizeof(err))) == NULL) {
-		r = course_page(rq, c, a, 400, "The file was not imported.",
-		    "This file cannot be imported", err, NULL, 0, NULL);
+		o.notice = "The file was not imported.";
+		r = course_page(rq, c, a, 400, &o);
 		buf_free(&up.csv);
 		return r;
 	}
 	if (course_import(rq->st, c, ro, up.drop, !apply, rq->cf->pam_enabled ?
-	    AUTH_PAM : AUTH_NATIVE, rq->user.name, &res, err,
-	    sizeof(err)) != 0) {
+	    AUTH_PAM : AUTH_NATIVE, up.links ? LINK_LIFETIME : 0,
+	    rq->user.name, &res, err, sizeof(err)) != 0) {
 		roster_free(ro);
-		r = course_page(rq, c, a, 400, "The file was not imported; "
-		    "nothing was written.", "This file cannot be imported", err,
-		    NULL, 0, NULL);
+		o.notice = "The file was not imported; nothing was written.";
+		r = course_page(rq, c, a, 400, &o);
 		buf_free(&up.csv);
 		return r;
+	}
+	if (apply && res.nlinks > 0 && links_csv(rq, ro, &res, &lcsv,
+	    &lurl) != 0) {
+		/* Written already: each student's "Reset link" gives one. */
+		buf_burn(&lcsv);
+		buf_burn(&lurl);
+		o.notice = "The roster is imported, but its links cannot be "
+		    "shown (the request's Host is not usable, or memory ran "
+		    "out): use \"Reset link\" on each new student's row.";
 	}
 	roster_free(ro);
 	snprintf(title, sizeof(title), "%s (%s file, %zu rows): %zu accounts "
@@ -282,16 +350,67 @@ roster_step(struct request *rq, const struct course *c, enum course_access a)
 			(void)server_stop(who, "dropped", why, sizeof(why));
 		}
 	}
-	r = course_page(rq, c, a, 200, apply ? "The roster is imported." : NULL,
-	    title, res.log.len > 0 ? res.log.data : "No changes.",
-	    apply ? NULL : up.csv.data, up.drop, apply && res.passwords.len > 0 ?
-	    res.passwords.data : NULL);
+	if (o.notice == NULL)
+		o.notice = !apply ? NULL : res.nlinks > 0 ? "The roster is "
+		    "imported. Each new account has a link to choose its "
+		    "password, shown once below: send each person theirs." :
+		    "The roster is imported.";
+	o.preview_title = title;
+	o.preview = res.log.len > 0 ? res.log.data : "No changes.";
+	o.csv = apply ? NULL : up.csv.data;
+	o.drop = up.drop;
+	o.links = up.links;
+	if (apply && lcsv.len > 0) {
+		o.passwords = lcsv.data;
+		o.download = lurl.data;
+	} else if (apply && res.passwords.len > 0)
+		o.passwords = res.passwords.data;
+	r = course_page(rq, c, a, 200, &o);
 	import_result_free(&res);
+	buf_burn(&lcsv);
+	buf_burn(&lurl);
 	buf_free(&up.csv);
 	return r;
 }
 
-/* POST .../users/NAME/server|password */
+/* POST .../users/NAME/link: a link for the student to choose a password
+ * (their first, or a new one), shown to the instructor once. */
+static enum MHD_Result
+link_action(struct request *rq, const struct course *c, enum course_access a,
+    const struct user *u)
+{
+	char	 token[SECRET_HEX + 1], url[LINK_URL_MAX], err[256];
+	char	 until[32] = "", msg[LINK_URL_MAX + 256];
+	struct account_link l;
+	enum MHD_Result r;
+
+	if (u->auth != AUTH_NATIVE)
+		return notice_page(rq, c, a, 409, "This student logs in with a "
+		    "campus (PAM) account: its password is the institution's, "
+		    "a link cannot set it.");
+	if (account_link_create(rq->st, u, c->id, LINK_LIFETIME,
+	    rq->user.name, rq->addr, token, sizeof(token), &l, err,
+	    sizeof(err)) != 0)
+		return notice_page(rq, c, a, 409, err);
+	if (request_link_url(rq, token, url, sizeof(url)) != 0) {
+		explicit_bzero(token, sizeof(token));
+		return http_error_page(rq, 400, "The request's Host header is "
+		    "not a usable address for a link.");
+	}
+	explicit_bzero(token, sizeof(token));
+	(void)format_time(l.expires, until, sizeof(until));
+	snprintf(msg, sizeof(msg), "%s link for %s, until %s; it works once "
+	    "and replaces any earlier link: %s", l.kind == LINK_ENROLL ?
+	    "Enrollment" : "Password reset", u->name, until, url);
+	log_info("link for %s made by %s (%s)", u->name, rq->user.name,
+	    c->code);
+	r = notice_page(rq, c, a, 200, msg);
+	explicit_bzero(url, sizeof(url));
+	explicit_bzero(msg, sizeof(msg));
+	return r;
+}
+
+/* POST .../users/NAME/server|password|link */
 static enum MHD_Result
 user_action(struct request *rq, const struct course *c, enum course_access a,
     const char *rest)
@@ -324,12 +443,13 @@ user_action(struct request *rq, const struct course *c, enum course_access a,
 		snprintf(loc, sizeof(loc), "/hub/courses/%s", c->code);
 		return http_redirect(rq, 303, loc);
 	}
+	if (strcmp(slash, "/link") == 0)
+		return link_action(rq, c, a, &u);
 	if (strcmp(slash, "/password") != 0)
 		return http_error_page(rq, 404, "No such page.");
 	if (u.auth != AUTH_NATIVE)
-		return course_page(rq, c, a, 409, "This student logs in with a "
-		    "campus account: its password is the institution's.", NULL,
-		    NULL, NULL, 0, NULL);
+		return notice_page(rq, c, a, 409, "This student logs in with a "
+		    "campus account: its password is the institution's.");
 	random_password(otp, sizeof(otp));
 	if (account_set_password(rq->st, &u, otp, 1, rq->user.name, err,
 	    sizeof(err)) != 0 || store_session_delete_user(rq->st, u.id) != 0) {
@@ -340,7 +460,7 @@ user_action(struct request *rq, const struct course *c, enum course_access a,
 	    "their own at the next login).", name, otp);
 	explicit_bzero(otp, sizeof(otp));
 	log_info("password of %s reset by %s (%s)", name, rq->user.name, c->code);
-	r = course_page(rq, c, a, 200, msg, NULL, NULL, NULL, 0, NULL);
+	r = notice_page(rq, c, a, 200, msg);
 	explicit_bzero(msg, sizeof(msg));
 	return r;
 }
@@ -367,8 +487,7 @@ page_courses(struct request *rq, const char *p)
 	if (slash == NULL) {
 		if (!get)
 			return http_error_page(rq, 405, "GET only here.");
-		return course_page(rq, &c, a, 200, NULL, NULL, NULL, NULL, 0,
-		    NULL);
+		return course_page(rq, &c, a, 200, NULL);
 	}
 	if (get)
 		return http_error_page(rq, 405, "POST only here.");
@@ -485,7 +604,9 @@ admin_user(const struct user *u, void *arg)
 
 	buf_printf(b, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td>",
 	    u->name, role_name(u->role), auth_name(u->auth), u->disabled ?
-	    "disabled" : u->password_expired ? "one-time password" : "active");
+	    "disabled" : u->password_expired ? "one-time password" :
+	    u->auth == AUTH_NATIVE && u->password_hash[0] == '\0' ?
+	    "no password yet" : "active");
 	cell_time(b, u->last_login);
 	buf_puts(b, "</tr>\n");
 	return b->failed;

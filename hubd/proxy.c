@@ -303,9 +303,7 @@ proxy_free(struct proxy *px)
 		idle_put(px);
 	if (px->fd != -1)
 		close(px->fd);
-	if (px->reqhead.data != NULL)
-		explicit_bzero(px->reqhead.data, px->reqhead.size);
-	buf_free(&px->reqhead);
+	buf_burn(&px->reqhead);
 	free(px);
 }
 
@@ -476,8 +474,7 @@ proxy_open(struct request *rq, const struct server_row *srv,
 	if (b.failed) {
 		log_warnx("proxy to %s: cannot send the request: %s", srv->user,
 		    strerror(errno));
-		explicit_bzero(b.data, b.size);
-		buf_free(&b);
+		buf_burn(&b);
 		proxy_free(px);
 		return 502;
 	}

@@ -1454,3 +1454,32 @@ roster_export(struct buf *b, const struct roster *ro)
 			return -1;
 	return 0;
 }
+
+/* The links an import made, for a mail merge: a header, then one row per
+ * new account with its link and when it expires (UTC). */
+int
+roster_links_header(struct buf *b)
+{
+	return buf_puts(b, "\xef\xbb\xbfusername,full_name,email,link,"
+	    "expires\r\n");
+}
+
+int
+roster_links_row(struct buf *b, const struct roster_row *r, const char *url,
+    time_t expires)
+{
+	char	 t[32] = "";
+
+	(void)format_time(expires, t, sizeof(t));
+	if (roster_csv_cell_safe(b, r->username) == -1 ||
+	    buf_add(b, ",", 1) == -1 ||
+	    roster_csv_cell_safe(b, r->full_name) == -1 ||
+	    buf_add(b, ",", 1) == -1 ||
+	    roster_csv_cell_safe(b, r->email) == -1 ||
+	    buf_add(b, ",", 1) == -1 ||
+	    roster_csv_cell_safe(b, url) == -1 ||
+	    buf_add(b, ",", 1) == -1 ||
+	    roster_csv_cell_safe(b, t) == -1)
+		return -1;
+	return buf_add(b, "\r\n", 2);
+}

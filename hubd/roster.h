@@ -70,6 +70,9 @@ int		 roster_csv_cell_safe(struct buf *, const char *);
 int		 roster_export_header(struct buf *);
 int		 roster_export_row(struct buf *, const struct roster_row *);
 int		 roster_export(struct buf *, const struct roster *);
+int		 roster_links_header(struct buf *);
+int		 roster_links_row(struct buf *, const struct roster_row *,
+		    const char *, time_t);
 
 /* Courses (store.c, courses.c). */
 #define COURSE_CODE_MAX		32
@@ -107,6 +110,7 @@ typedef int (*store_enroll_cb)(const struct enrollment *, void *);
 
 int		 store_course_add(struct store *, struct course *);
 int		 store_course_get(struct store *, const char *, struct course *);
+int		 store_course_get_id(struct store *, int64_t, struct course *);
 int		 store_course_update(struct store *, const struct course *);
 int		 store_course_by_join(struct store *, const char *,
 		    struct course *);
@@ -146,6 +150,14 @@ int		 enrollment_export(const struct enrollment *, void *);
 enum MHD_Result	 page_courses(struct request *, const char *);
 enum MHD_Result	 page_admin(struct request *);
 int		 multipart_xsrf_ok(struct request *);
+/* A link made by an import for a new account (row: its index in the
+ * roster imported). */
+struct import_link {
+	size_t		 row;
+	char		 token[SECRET_HEX + 1];
+	time_t		 expires;
+};
+
 struct import_result {
 	enum roster_format format;
 	size_t		 rows;
@@ -153,11 +165,13 @@ struct import_result {
 	size_t		 disabled;
 	struct buf	 log;		/* one "action user" line each change */
 	struct buf	 passwords;	/* "user,one-time password" lines */
+	struct import_link *links;	/* instead, with links */
+	size_t		 nlinks, links_size;
 };
 
 int		 course_role_parse(const char *, enum roster_role *);
 int		 course_import(struct store *, const struct course *,
-		    const struct roster *, int, int, enum auth_kind,
+		    const struct roster *, int, int, enum auth_kind, unsigned,
 		    const char *, struct import_result *, char *, size_t);
 void		 import_result_free(struct import_result *);
 int		 course_enroll(struct store *, const struct course *,

@@ -102,6 +102,17 @@ static const char *const migrations[] = {
 	"ALTER TABLE courses ADD COLUMN join_code TEXT;"
 	"ALTER TABLE courses ADD COLUMN join_expires INTEGER;"
 	"CREATE UNIQUE INDEX courses_join ON courses(join_code);",
+	/* 6: enrollment and password reset links, one live per account */
+	"CREATE TABLE account_links ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL UNIQUE REFERENCES users(id) "
+	"    ON DELETE CASCADE,"
+	"  hash BLOB NOT NULL UNIQUE,"
+	"  kind TEXT NOT NULL CHECK (kind IN ('enroll', 'reset')),"
+	"  course_id INTEGER REFERENCES courses(id) ON DELETE SET NULL,"
+	"  creator TEXT,"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL);",
 };
 
 #define NMIGRATIONS	((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -162,6 +173,7 @@ enum stmt_id {
 	S_SERVER_ACTIVITY,
 	S_COURSE_ADD,
 	S_COURSE_GET,
+	S_COURSE_GET_ID,
 	S_COURSE_UPDATE,
 	S_COURSE_BY_JOIN,
 	S_COURSE_LIST,
@@ -174,6 +186,10 @@ enum stmt_id {
 	S_TEACHES,
 	S_AUDIT_LIST,
 	S_USER_PROFILES,
+	S_LINK_PUT,
+	S_LINK_GET,
+	S_LINK_SPEND,
+	S_LINK_DELETE_USER,
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
@@ -230,6 +246,7 @@ static const char *const sql[S_COUNT] = {
 	[S_COURSE_ADD] = "INSERT INTO courses (code, title, term, profile, "
 	    "created) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[S_COURSE_GET] = "SELECT " COURSE_COLS " FROM courses WHERE code = ?1",
+	[S_COURSE_GET_ID] = "SELECT " COURSE_COLS " FROM courses WHERE id = ?1",
 	[S_COURSE_UPDATE] = "UPDATE courses SET title = ?2, term = ?3, "
 	    "archived = ?4, profile = ?5, join_code = ?6, join_expires = ?7 "
 	    "WHERE id = ?1",
@@ -265,6 +282,14 @@ static const char *const sql[S_COUNT] = {
 	[S_USER_PROFILES] = "SELECT DISTINCT c.profile FROM enrollments e "
 	    "JOIN courses c ON c.id = e.course_id WHERE e.user_id = ?1 AND "
 	    "e.dropped IS NULL AND c.archived = 0 AND c.profile != ''",
+	/* One live link per account: a new one replaces the old. */
+	[S_LINK_PUT] = "INSERT OR REPLACE INTO account_links (user_id, hash, "
+	    "kind, course_id, creator, created, expires) VALUES (?1, ?2, ?3, "
+	    "?4, ?5, ?6, ?7)",
+	[S_LINK_GET] = "SELECT id, user_id, kind, course_id, creator, created, "
+	    "expires FROM account_links WHERE hash = ?1",
+	[S_LINK_SPEND] = "DELETE FROM account_links WHERE id = ?1",
+	[S_LINK_DELETE_USER] = "DELETE FROM account_links WHERE user_id = ?1",
 	[S_BEGIN] = "BEGIN IMMEDIATE",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -907,6 +932,82 @@ store_audit(struct store *st, const char *actor, const char *action,
 	return exec_done(st, s);
 }
 
+/* Links: only the SHA-256 of a token is kept. */
+int
+store_link_put(struct store *st, const unsigned char *hash,
+    struct account_link *l)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_LINK_PUT)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, l->user_id);
+	sqlite3_bind_blob(s, 2, hash, HASH_BYTES, SQLITE_STATIC);
+	bind_text(s, 3, l->kind == LINK_ENROLL ? "enroll" : "reset");
+	if (l->course_id != 0)
+		sqlite3_bind_int64(s, 4, l->course_id);
+	bind_text(s, 5, l->creator);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)l->created);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)l->expires);
+	if ((r = exec_done(st, s)) == 0)
+		l->id = sqlite3_last_insert_rowid(st->db);
+	return r;
+}
+
+/* 0 with the link of hash in l, STORE_NOT_FOUND, or -1. */
+int
+store_link_get(struct store *st, const unsigned char *hash,
+    struct account_link *l)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_LINK_GET)) == NULL)
+		return -1;
+	sqlite3_bind_blob(s, 1, hash, HASH_BYTES, SQLITE_STATIC);
+	if ((r = step_row(st, s)) != 0)
+		return r;
+	memset(l, 0, sizeof(*l));
+	l->id = sqlite3_column_int64(s, 0);
+	l->user_id = sqlite3_column_int64(s, 1);
+	l->kind = strcmp(col_text(s, 2), "enroll") == 0 ? LINK_ENROLL :
+	    LINK_RESET;
+	l->course_id = sqlite3_column_int64(s, 3);
+	(void)str_copy(l->creator, col_text(s, 4), sizeof(l->creator));
+	l->created = (time_t)sqlite3_column_int64(s, 5);
+	l->expires = (time_t)sqlite3_column_int64(s, 6);
+	sqlite3_reset(s);
+	return 0;
+}
+
+/* Use up link id: 0 when this call removed it, STORE_NOT_FOUND when it
+ * was gone already (used, or replaced, by another request). */
+int
+store_link_spend(struct store *st, int64_t id)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_LINK_SPEND)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	if ((r = exec_done(st, s)) != 0)
+		return r;
+	return sqlite3_changes(st->db) == 1 ? 0 : STORE_NOT_FOUND;
+}
+
+int
+store_link_delete_user(struct store *st, int64_t user_id)
+{
+	sqlite3_stmt *s;
+
+	if ((s = stmt(st, S_LINK_DELETE_USER)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, user_id);
+	return exec_done(st, s);
+}
+
 static void
 read_server(sqlite3_stmt *s, struct server_row *r)
 {
@@ -1092,6 +1193,22 @@ store_course_get(struct store *st, const char *code, struct course *c)
 	if ((s = stmt(st, S_COURSE_GET)) == NULL)
 		return -1;
 	bind_text(s, 1, code);
+	if ((r = step_row(st, s)) != 0)
+		return r;
+	read_course(s, c);
+	sqlite3_reset(s);
+	return 0;
+}
+
+int
+store_course_get_id(struct store *st, int64_t id, struct course *c)
+{
+	sqlite3_stmt *s;
+	int	 r;
+
+	if ((s = stmt(st, S_COURSE_GET_ID)) == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
 	if ((r = step_row(st, s)) != 0)
 		return r;
 	read_course(s, c);

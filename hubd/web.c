@@ -158,6 +158,7 @@ web_load(const char *dir, char *err, size_t errsize)
 	static const char *const required[] = {
 		"layout.html", "login.html", "home.html", "password.html",
 		"error.html", "spawn.html", "course.html", "admin.html",
+		"link.html",
 	};
 	size_t	 i;
 
@@ -281,6 +282,15 @@ buf_free(struct buf *b)
 {
 	free(b->data);
 	memset(b, 0, sizeof(*b));
+}
+
+/* buf_free for a buffer that held secrets: wiped first. */
+void
+buf_burn(struct buf *b)
+{
+	if (b->data != NULL)
+		explicit_bzero(b->data, b->size);
+	buf_free(b);
 }
 
 static const char *

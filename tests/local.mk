@@ -40,6 +40,7 @@ INTEGRATION_TESTS = \
 	tests/integration/config_check.py \
 	tests/integration/courses_access.py \
 	tests/integration/courses_join.py \
+	tests/integration/courses_links.py \
 	tests/integration/courses_materials.py \
 	tests/integration/courses_pages.py \
 	tests/integration/courses_profile.py \

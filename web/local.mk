@@ -8,7 +8,8 @@ dist_webtemplates_DATA = \
 	web/templates/error.html \
 	web/templates/spawn.html \
 	web/templates/course.html \
-	web/templates/admin.html
+	web/templates/admin.html \
+	web/templates/link.html
 webstaticdir = $(pkgdatadir)/web/static
 dist_webstatic_DATA = \
 	web/static/hub.css \

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "hubd.h"
 #include "tests/tap.h"
@@ -110,6 +111,59 @@ throttling(void)
 	    "other addresses do not");
 }
 
+/* Links: the token's form and the absolute address built around it. */
+static void
+links(void)
+{
+	char	 tok[SECRET_HEX + 1], url[LINK_URL_MAX], small[40];
+
+	random_hex(tok, sizeof(tok));
+	ok(link_token_valid(tok), "a fresh token is valid");
+	ok(!link_token_valid(""), "empty is not");
+	ok(!link_token_valid("ABCDEF"), "short upper-case hex is not");
+	tok[10] = 'A';
+	ok(!link_token_valid(tok), "upper case is not (tokens are ours)");
+	tok[10] = 'a';
+	ok(link_url(url, sizeof(url), 0, "hub.example.edu:8000", tok) == 0,
+	    "http link");
+	ok(strncmp(url, "http://hub.example.edu:8000/hub/link/", 37) == 0 &&
+	    strcmp(url + 37, tok) == 0, "scheme, Host, path, token");
+	ok(link_url(url, sizeof(url), 1, "[2001:db8::1]:443", tok) == 0 &&
+	    strncmp(url, "https://[2001:db8::1]:443/hub/link/", 35) == 0,
+	    "https with an IPv6 Host");
+	ok(link_url(url, sizeof(url), 0, "evil.example/x?", tok) == -1,
+	    "a Host with a path is refused");
+	ok(link_url(url, sizeof(url), 0, "a\"b", tok) == -1,
+	    "a Host with a quote is refused");
+	ok(link_url(url, sizeof(url), 0, "user@evil.example", tok) == -1,
+	    "a Host with userinfo is refused");
+	ok(link_url(url, sizeof(url), 0, "", tok) == -1, "an empty Host");
+	ok(link_url(url, sizeof(url), 0, NULL, tok) == -1, "no Host");
+	ok(link_url(url, sizeof(url), 0, "hub", "00") == -1, "a bad token");
+	ok(link_url(small, sizeof(small), 0, "hub", tok) == -1,
+	    "a short buffer is an error, not a cut link");
+}
+
+static void
+address_throttling(void)
+{
+	time_t	 t = 1000000;
+	int	 i;
+
+	throttle_configure(5, 3);
+	ok(throttle_address_check("192.0.2.200", t) == 0, "a new address may");
+	for (i = 0; i < 3; i++)
+		throttle_address_failure("192.0.2.200", t);
+	ok(throttle_address_check("192.0.2.200", t) > 0,
+	    "past the address limit it waits");
+	ok(throttle_check("someone", "192.0.2.200", t) > 0,
+	    "logins from it too: the same count");
+	ok(throttle_check("someone", "192.0.2.201", t) == 0,
+	    "not another address, nor a user name");
+	ok(throttle_address_check("192.0.2.200", t + THROTTLE_WINDOW + 1) == 0,
+	    "forgotten after the window");
+}
+
 int
 main(void)
 {
@@ -120,5 +174,7 @@ main(void)
 	passwords();
 	secrets();
 	throttling();
+	links();
+	address_throttling();
 	return done();
 }

@@ -680,9 +680,31 @@ many(void)
 	buf_free(&b);
 }
 
+/* The links CSV of an import: formula-safe like the export. */
+static void
+links_csv(void)
+{
+	struct roster_row r;
+	struct buf b = { 0 };
+
+	memset(&r, 0, sizeof(r));
+	snprintf(r.username, sizeof(r.username), "ana");
+	r.full_name = "=HYPERLINK(\"http://x\")";
+	r.email = "@a.example";
+	ok(roster_links_header(&b) == 0, "links header");
+	ok(roster_links_row(&b, &r, "https://hub/hub/link/ab", 86400) == 0,
+	    "a row");
+	is_str(b.data, "\xef\xbb\xbfusername,full_name,email,link,expires\r\n"
+	    "\"ana\",\"'=HYPERLINK(\"\"http://x\"\")\",\"'@a.example\","
+	    "\"https://hub/hub/link/ab\",\"1970-01-02T00:00:00Z\"\r\n",
+	    "quoted, formulas neutralised, expiry in UTC");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
+	links_csv();
 	formats();
 	bad_files();
 	syntax();

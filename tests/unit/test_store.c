@@ -168,6 +168,84 @@ accounts(void)
 	store_close(st);
 }
 
+/* Enrollment and reset links: hashed, one per account, single use,
+ * expiring, ended by a new password. */
+static void
+links(void)
+{
+	char	 err[256], tok[SECRET_HEX + 1], tok2[SECRET_HEX + 1];
+	struct store *st = store_open(path, err, sizeof(err));
+	struct account_link l, l2;
+	struct user u, v;
+	unsigned char h[HASH_BYTES];
+
+	if (!ok(st != NULL, "reopen for links"))
+		return;
+	is_int(account_create(st, "dora", ROLE_STUDENT, AUTH_NATIVE, NULL, 1,
+	    "test", err, sizeof(err)), 0, "a native account without password");
+	ok(store_user_get(st, "dora", &u) == 0 && u.password_hash[0] == '\0' &&
+	    !u.password_expired, "no hash stored, nothing to change at login");
+	ok(!password_verify(u.password_hash, ""), "and no password works");
+	is_int(account_link_create(st, &u, 0, 0, "test", "192.0.2.1", tok,
+	    sizeof(tok), &l, err, sizeof(err)), 0, "a link for her");
+	ok(l.kind == LINK_ENROLL && l.expires - l.created == LINK_LIFETIME,
+	    "an enrollment link with the default lifetime");
+	ok(link_token_valid(tok), "its token");
+	is_int(raw("SELECT count(*) FROM account_links WHERE length(hash) = "
+	    "32"), 1, "stored as a 32-byte hash");
+	secret_hash(tok, h);
+	ok(store_link_get(st, h, &l2) == 0 && l2.user_id == u.id,
+	    "found by its hash");
+	ok(account_link_find(st, tok, &l2, &v) == 0 && v.id == u.id,
+	    "found by its token, with the account");
+	is_int(account_link_create(st, &u, 0, 0, "test", NULL, tok2,
+	    sizeof(tok2), &l2, err, sizeof(err)), 0, "a second link");
+	is_int(account_link_find(st, tok, &l, &v), STORE_NOT_FOUND,
+	    "replaces the first");
+	is_int(account_link_use(st, tok2, "short", NULL, &v, &l, err,
+	    sizeof(err)), -1, "the password rules hold");
+	like(err, "at least 8", "with the reason");
+	is_int(account_link_use(st, tok2, "doras password", NULL, &v, &l, err,
+	    sizeof(err)), 0, "the link sets a password");
+	ok(store_user_get(st, "dora", &u) == 0 &&
+	    password_verify(u.password_hash, "doras password") &&
+	    !u.password_expired, "which is hers from then on");
+	is_int(account_link_use(st, tok2, "other password", NULL, &v, &l, err,
+	    sizeof(err)), STORE_NOT_FOUND, "a link works once");
+	is_int(account_link_create(st, &u, 0, 1, "test", NULL, tok, sizeof(tok),
+	    &l, err, sizeof(err)), 0, "a link for one second");
+	is_int(l.kind, LINK_RESET, "a reset, now that she has a password");
+	raw("UPDATE account_links SET expires = expires - 5");
+	is_int(account_link_find(st, tok, &l, &v), LINK_EXPIRED,
+	    "after its time it is expired");
+	is_int(account_link_use(st, tok, "other password", NULL, &v, &l, err,
+	    sizeof(err)), LINK_EXPIRED, "and does nothing");
+	ok(store_user_get(st, "dora", &u) == 0 &&
+	    password_verify(u.password_hash, "doras password"),
+	    "her password is unchanged");
+	is_int(account_link_create(st, &u, 0, 0, "test", NULL, tok, sizeof(tok),
+	    &l, err, sizeof(err)), 0, "another link");
+	is_int(account_set_password(st, &u, "set by hubctl", 0, "test", err,
+	    sizeof(err)), 0, "a password set another way");
+	is_int(account_link_find(st, tok, &l, &v), STORE_NOT_FOUND,
+	    "ends the link");
+	is_int(account_link_create(st, &u, 0, LINK_LIFETIME_MAX + 1, "test",
+	    NULL, tok, sizeof(tok), &l, err, sizeof(err)), -1,
+	    "at most LINK_LIFETIME_MAX");
+	ok(store_user_get(st, "carol", &v) == 0, "the PAM account");
+	is_int(account_link_create(st, &v, 0, 0, "test", NULL, tok, sizeof(tok),
+	    &l, err, sizeof(err)), -1, "gets no link");
+	like(err, "campus (PAM) account", "which says why");
+	is_int(raw("SELECT count(*) FROM audit_log WHERE action = 'link.add' "
+	    "AND target = 'dora'"), 4, "links made are audited");
+	is_int(raw("SELECT count(*) FROM audit_log WHERE action = 'link.use' "
+	    "AND target = 'dora'"), 1, "and the one used");
+	store_user_delete(st, u.id);
+	is_int(raw("SELECT count(*) FROM account_links"), 0,
+	    "links go with their account");
+	store_close(st);
+}
+
 int
 main(void)
 {
@@ -178,6 +256,7 @@ main(void)
 	snprintf(path, sizeof(path), "%s/" DB_FILE, dir);
 	migrations();
 	accounts();
+	links();
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/" DB_FILE "-wal", dir);
 	unlink(path);
