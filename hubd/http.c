@@ -10,6 +10,7 @@
 #include <netinet/in.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -587,6 +588,18 @@ copy_response_headers(struct request *rq, struct MHD_Response *resp)
 		    "allow-downloads allow-modals");
 }
 
+/*
+ * libmicrohttpd 0.9.75 (Debian 12) frees an upgraded connection as soon as
+ * MHD_upgrade_action(CLOSE) marks it closed, while that very call still
+ * writes to it: called from another thread after the connection's own
+ * thread has finished, it corrupts the heap when many websockets close at
+ * once (fixed in 0.9.76, "data races when closing upgraded connection").
+ * Over plain HTTP the socket is the browser's own, so the relay keeps a
+ * duplicate of it and libmicrohttpd is told it is done right here, in its
+ * connection's thread, where that race cannot happen.  Under TLS the socket
+ * is libmicrohttpd's end of its TLS pump and the relay hands it back when
+ * the websocket ends (see README: on Debian 12 put TLS in front instead).
+ */
 static void
 on_upgrade(void *arg, struct MHD_Connection *conn, void *con_cls,
     const char *extra_in, size_t extra_len, MHD_socket sock,
@@ -595,16 +608,28 @@ on_upgrade(void *arg, struct MHD_Connection *conn, void *con_cls,
 	struct request *rq = arg;
 	const char *surplus;
 	size_t	 slen;
-	int	 bfd;
+	int	 bfd, cfd = sock;
 
 	surplus = proxy_surplus(rq->px, &slen);
 	bfd = proxy_take_fd(rq->px);
-	if (relay_add(rq->owner, rq->via == VIA_SESSION ? rq->session.id : 0,
-	    sock, extra_in, extra_len, bfd, surplus, slen, urh) == -1) {
-		log_warnx("websocket of %s: cannot relay it", rq->owner);
+	if (!hub.tls && (cfd = fcntl(sock, F_DUPFD_CLOEXEC, 3)) == -1) {
+		log_warn("websocket of %s: dup", rq->owner);
 		close(bfd);
 		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+		return;
 	}
+	if (relay_add(rq->owner, rq->via == VIA_SESSION ? rq->session.id : 0,
+	    rq->addr, cfd, extra_in, extra_len, bfd, surplus, slen,
+	    hub.tls ? urh : NULL) == -1) {
+		log_warnx("websocket of %s: cannot relay it", rq->owner);
+		close(bfd);
+		if (!hub.tls)
+			close(cfd);
+		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
+		return;
+	}
+	if (!hub.tls)
+		MHD_upgrade_action(urh, MHD_UPGRADE_ACTION_CLOSE);
 }
 
 static enum MHD_Result
@@ -615,6 +640,12 @@ proxy_respond(struct request *rq)
 	long long len;
 	int	 i, status = proxy_status(rq->px);
 
+	if (rq->upgrade && status == 101 && !relay_admit(rq->addr,
+	    rq->cf->max_connections, rq->cf->max_connections_per_ip)) {
+		log_warnx("websocket of %s from %s refused: too many open",
+		    rq->owner, rq->addr);
+		return http_json_error(rq, 503, "too many open connections");
+	}
 	if (rq->upgrade && status == 101) {
 		resp = MHD_create_response_for_upgrade(on_upgrade, rq);
 		if (resp == NULL)

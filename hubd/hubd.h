@@ -631,8 +631,10 @@ void		 proxy_idle_close(void);
 
 /* relay.c: websockets, both ways, one epoll thread */
 int		 relay_init(void);
-int		 relay_add(const char *, int64_t, int, const char *, size_t,
-		    int, const char *, size_t, struct MHD_UpgradeResponseHandle *);
+int		 relay_admit(const char *, unsigned, unsigned);
+int		 relay_add(const char *, int64_t, const char *, int, const char *,
+		    size_t, int, const char *, size_t,
+		    struct MHD_UpgradeResponseHandle *);
 void		 relay_end_session(int64_t);
 void		 relay_stop(void);
 unsigned	 relay_count(void);
@@ -641,10 +643,10 @@ unsigned	 relay_count(void);
 enum MHD_Result	 route(struct request *);
 enum MHD_Result	 route_user(struct request *);
 enum MHD_Result	 proxy_fail(struct request *, int, const char *);
-
-/* api.c, api_courses.c */
 int		 request_link_url(struct request *, const char *, char *,
 		    size_t);
+
+/* api.c, api_courses.c */
 enum MHD_Result	 api_route(struct request *);
 enum MHD_Result	 api_courses(struct request *, const char *);
 

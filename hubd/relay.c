@@ -4,8 +4,9 @@
  * thread for every open websocket (kernels, terminals), with a bounded
  * buffer per direction.  When one side closes, the other is shut for
  * writing and given a short linger; idle and lifetime limits end the rest.
- * libmicrohttpd owns the browser's socket: it is never closed here, only
- * handed back with MHD_upgrade_action(..., CLOSE).
+ * Over plain HTTP the relay owns a duplicate of the browser's socket and
+ * closes it; under TLS the socket is libmicrohttpd's (its TLS pump), never
+ * closed here, only handed back with MHD_upgrade_action(..., CLOSE).
  */
 #include "config.h"
 
@@ -43,8 +44,9 @@ struct relay {
 	struct relay	*next;
 	int		 dead;		/* finished; freed after this batch */
 	struct side	 s[2];
-	struct MHD_UpgradeResponseHandle *urh;
+	struct MHD_UpgradeResponseHandle *urh;	/* NULL: the client fd is ours */
 	char		 user[USERNAME_MAX + 1];
+	char		 addr[64];	/* the browser's */
 	int64_t		 session;	/* the viewer's login; 0: a token */
 	int		 ended;		/* its login ended: close it */
 	time_t		 start, last, linger, noted;
@@ -103,7 +105,10 @@ finish(struct relay *r)
 	(void)epoll_ctl(ep, EPOLL_CTL_DEL, r->s[CLIENT].fd, NULL);
 	(void)epoll_ctl(ep, EPOLL_CTL_DEL, r->s[BACKEND].fd, NULL);
 	close(r->s[BACKEND].fd);
-	MHD_upgrade_action(r->urh, MHD_UPGRADE_ACTION_CLOSE);
+	if (r->urh != NULL)
+		MHD_upgrade_action(r->urh, MHD_UPGRADE_ACTION_CLOSE);
+	else
+		close(r->s[CLIENT].fd);
 	for (pp = &relays; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == r) {
 			*pp = r->next;
@@ -285,10 +290,37 @@ relay_end_session(int64_t session)
 		(void)!write(wake, &one, sizeof(one));
 }
 
+/*
+ * Room for one more websocket from addr?  Once relayed, a websocket no
+ * longer counts among libmicrohttpd's connections, so the limits on them
+ * (http max_connections, max_connections_per_ip) are kept here, together
+ * with the connections libmicrohttpd has open.
+ */
 int
-relay_add(const char *user, int64_t session, int cfd, const char *extra_in,
-    size_t extra_len, int bfd, const char *surplus, size_t surplus_len,
-    struct MHD_UpgradeResponseHandle *urh)
+relay_admit(const char *addr, unsigned max, unsigned max_per_ip)
+{
+	const union MHD_DaemonInfo *di;
+	struct relay *r;
+	unsigned n = 0, open = 0;
+
+	di = MHD_get_daemon_info(hub.mhd,
+	    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	if (di != NULL)
+		open = di->num_connections;
+	pthread_mutex_lock(&relay_lock);
+	for (r = relays; r != NULL; r = r->next)
+		if (strcmp(r->addr, addr) == 0)
+			n++;
+	open += nrelays;
+	pthread_mutex_unlock(&relay_lock);
+	/* libmicrohttpd counts the asking connection itself. */
+	return open <= max && n < max_per_ip;
+}
+
+int
+relay_add(const char *user, int64_t session, const char *addr, int cfd,
+    const char *extra_in, size_t extra_len, int bfd, const char *surplus,
+    size_t surplus_len, struct MHD_UpgradeResponseHandle *urh)
 {
 	struct relay *r;
 	struct epoll_event ev;
@@ -304,6 +336,7 @@ relay_add(const char *user, int64_t session, int cfd, const char *extra_in,
 	 * the socket is libmicrohttpd's socketpair and this is a no-op. */
 	(void)setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	snprintf(r->user, sizeof(r->user), "%s", user);
+	snprintf(r->addr, sizeof(r->addr), "%s", addr);
 	r->session = session;
 	r->urh = urh;
 	r->start = r->last = time(NULL);

@@ -64,6 +64,7 @@ INTEGRATION_TESTS = \
 	tests/integration/proxy_isolation.py \
 	tests/integration/proxy_tls.py \
 	tests/integration/proxy_ws.py \
+	tests/integration/proxy_ws_limit.py \
 	tests/integration/server_account.py \
 	tests/integration/server_culling.py \
 	tests/integration/server_failing.py \

@@ -75,10 +75,11 @@ tap.ok("No space left" in r.stderr and "rc=1" in r.stdout,
 r = alice.run(["/srv/test/sb-hog", "cpu", "3"],
               extra=hog + ["--cpus", "0.5", "--stats"], timeout=60)
 m = re.search(r"cpu_ms (\d+) wall_ms (\d+)", r.stdout)
-cpu_ms = int(m.group(1)) if m else -1
-tap.ok(1000 <= cpu_ms <= 2000,
-       "50 CPU hog at 0.5 CPU for 3 s used %d ms of CPU (~1500)" % cpu_ms,
-       r.stdout + r.stderr)
+cpu_ms, wall_ms = (int(m.group(1)), int(m.group(2))) if m else (-1, 0)
+# The quota is an upper bound: on a busy machine the hog may get less.
+tap.ok(300 <= cpu_ms <= wall_ms * 0.5 * 1.3 + 100,
+       "50 CPU hog at 0.5 CPU used %d ms of CPU in %d ms (at most ~half)" %
+       (cpu_ms, wall_ms), r.stdout + r.stderr)
 tap.ok(stat(r.stderr, "cpu_nr_throttled") > 0,
        "50 nr_throttled rose", r.stderr)
 tap.done()
