@@ -20,6 +20,11 @@
  * then finds itself in the leaf and does not nest again.  We never write
  * attributes of <own> itself besides cgroup.subtree_control.
  *
+ * An absolute parent (the spawner's under systemd: a delegated scope's
+ * <scope>/hubd-students) replaces <own>/hubd-students; on v2 the
+ * controllers are enabled in the cgroup holding it, which must then hold
+ * no process itself, and nothing of ours moves.
+ *
  * v1 and hybrid (/sys/fs/cgroup is a tmpfs): the same directories in the
  * memory, pids and cpu hierarchies, and cpuacct if mounted apart, each below
  * our own cgroup of that hierarchy, found in /proc/self/mountinfo and
@@ -433,9 +438,11 @@ v2_setup(struct cgroup *cg, const char *parent, const struct sb_limits *l,
 	c->kind = CTL_V2;
 	cg->nctl = 1;
 	if (parent[0] == '/') {
-		if ((size_t)snprintf(base, sizeof(base), "%s", CG_ROOT) >=
-		    sizeof(base))
+		/* base: the cgroup holding the absolute parent */
+		if ((size_t)snprintf(base, sizeof(base), "%s%s", CG_ROOT,
+		    parent) >= sizeof(base))
 			goto toolong;
+		*strrchr(base, '/') = '\0';
 	} else {
 		if (v2_base(own, sizeof(own)) == -1) {
 			sb_err(err, errlen, errno, "own cgroup (v2)");

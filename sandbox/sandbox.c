@@ -678,7 +678,9 @@ sandbox_init_dispatch(int argc, char *argv[])
 		_exit(SB_EXIT_SETUP);
 	}
 	(void)prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	(void)chdir("/");
+	/* pid 1 holds no directory of the launcher's */
+	if (chdir("/") == -1)
+		_exit(SB_EXIT_SETUP);
 	init_loop((pid_t)pid);
 }
 

@@ -127,7 +127,8 @@ struct sandbox_config {
 	struct sb_limits limits;
 	int		 hostnet;	/* 1: keep the host network */
 	int		 die_with_parent; /* PDEATHSIG SIGKILL on pid 1 */
-	const char	*cgroup_parent;	/* NULL: SB_CGROUP_PARENT */
+	const char	*cgroup_parent;	/* NULL: SB_CGROUP_PARENT; or an
+					 * absolute cgroup (see cgroup.c) */
 	unsigned long	 instance;	/* cgroup name; 0: caller's pid */
 	char *const	*argv;
 	char *const	*env;		/* extra NAME=value, NULL-terminated */

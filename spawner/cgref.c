@@ -7,9 +7,11 @@
  *   - from /proc/PID/cgroup of the running server: every hierarchy in which
  *     the process sits in .../SB_CGROUP_PARENT/<name> (what the kernel
  *     says, wherever the previous spawner ran);
- *   - or, when the server is gone, below our own cgroup as the library
- *     lays it out (SB_CGROUP_PARENT/<name>, also beside a "hub" leaf the
- *     library may have moved us into on cgroup v2).
+ *   - or, when the server is gone, below the absolute parent the spawner
+ *     gives the library (the students' systemd scope, scope.c), and below
+ *     our own cgroup as the library lays it out without one
+ *     (SB_CGROUP_PARENT/<name>, also beside a "hub" leaf the library may
+ *     have moved us into on cgroup v2: servers of an older spawner).
  *
  * Nothing here blocks for long: killing is one pass of SIGKILL (or
  * cgroup.kill), removal a few short rmdir retries.
@@ -226,11 +228,12 @@ cgref_of_pid(pid_t pid, const char *name, char *why, size_t whylen)
 }
 
 /*
- * The directories of cgroup name below our own cgroup, in the hierarchies
- * where it exists.  NULL when it exists nowhere.  Caller frees.
+ * The directories of cgroup name below parent (absolute, cgroup v2; NULL:
+ * none) and below our own cgroup, in the hierarchies where it exists.
+ * NULL when it exists nowhere.  Caller frees.
  */
 struct cgref *
-cgref_find(const char *name)
+cgref_find(const char *parent, const char *name)
 {
 	struct cgref *r;
 	struct stat st;
@@ -242,7 +245,14 @@ cgref_find(const char *name)
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	snprintf(r->name, sizeof(r->name), "%s", name);
+	if (parent != NULL && parent[0] == '/' &&
+	    (size_t)snprintf(base, sizeof(base), "%s/%s", parent, name) <
+	    sizeof(base) && hierarchy_dir("", base, dir, sizeof(dir)) == 0 &&
+	    lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		add_dir(r, dir, "");
 	if ((f = fopen("/proc/self/cgroup", "re")) == NULL) {
+		if (r->n > 0)
+			return r;
 		free(r);
 		return NULL;
 	}

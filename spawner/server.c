@@ -85,6 +85,15 @@ struct server {
 static const struct config *cf;
 static struct server	*servers;
 static unsigned long	 last_instance;
+/* The students' cgroup parent (absolute, in the systemd scope), or "":
+ * the sandbox library's layout below our own cgroup. */
+static char		 students[PATH_MAX];
+
+static const char *
+students_parent(void)
+{
+	return students[0] != '\0' ? students : NULL;
+}
 
 static struct server *
 find(const char *user)
@@ -428,6 +437,13 @@ srv_start(struct sp_start *rq)
 		started_fail(&a, err, NULL);
 		goto done;
 	}
+	/* Under systemd: the scope, made again if it went away. */
+	if (scope_students(students, sizeof(students), err,
+	    sizeof(err)) == -1) {
+		log_warnx("server of %s: %s", rq->user, err);
+		started_fail(&a, err, NULL);
+		goto done;
+	}
 	if (student_prepare(cf, rq->user, rq->auth, &st, err,
 	    sizeof(err)) == -1 || (logfd = student_log_open(cf, &st, err,
 	    sizeof(err))) == -1 || args_build(&args, st.name, err,
@@ -455,6 +471,7 @@ srv_start(struct sp_start *rq)
 		goto done;
 	}
 	sc.die_with_parent = 0;		/* servers outlive hubd and us */
+	sc.cgroup_parent = students_parent();
 	sc.instance = next_instance();
 	sc.argv = args.argv;
 	sc.env = env;
@@ -713,7 +730,7 @@ gone:
 	/* Whatever is left of it goes: its cgroup's processes, the cgroup,
 	 * the socket.  Only the cgroup of this name, which is the
 	 * student's. */
-	if ((left = cgref_find(rq->cgroup)) == NULL) {
+	if ((left = cgref_find(students_parent(), rq->cgroup)) == NULL) {
 		left = cgr;
 		cgr = NULL;
 	}
@@ -832,7 +849,8 @@ srv_timers(void)
 		}
 }
 
-/* Stale cgroups of servers that ended while nobody watched. */
+/* The students' systemd scope if need be; stale cgroups of servers that
+ * ended while nobody watched. */
 void
 srv_init(const struct config *config)
 {
@@ -840,9 +858,21 @@ srv_init(const struct config *config)
 	int	 removed = 0;
 
 	cf = config;
-	if (cgroup_version() == -1)
+	if (cgroup_version() == -1) {
 		log_warnx("no cgroup file system: servers cannot start");
-	else if (cgroup_sweep(NULL, &removed, err, sizeof(err)) == -1)
+		return;
+	}
+	if (scope_students(students, sizeof(students), err,
+	    sizeof(err)) == -1) {
+		/* no fallback below hubd.service: systemd could not start
+		 * the next hubd there (see scope.c); tried again at each
+		 * start */
+		log_warnx("%s; servers cannot start until it can be had",
+		    err);
+		return;
+	}
+	if (cgroup_sweep(students_parent(), &removed, err, sizeof(err)) ==
+	    -1)
 		log_warnx("cgroup sweep: %s", err);
 	else if (removed > 0)
 		log_info("removed %d stale server cgroups", removed);

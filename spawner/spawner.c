@@ -290,6 +290,8 @@ main(int argc, char *argv[])
 	/* Pid 1 of a sandbox this program started re-executes it: never
 	 * returns then. */
 	sandbox_init_dispatch(argc, argv);
+	/* The keeper of the students' systemd scope: never returns then. */
+	scope_keeper_dispatch(argc, argv);
 
 	while ((ch = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		if (ch != 'c')

@@ -25,6 +25,15 @@
 #define SPAWNER_SOCKET_INSIDE	SB_SOCKDIR_INSIDE "/" SPAWNER_SOCKET
 #define SPAWNER_ARGV_MAX	64		/* words of server_command */
 
+/* The students' systemd scope (scope.c). */
+#define SCOPE_NAME		"hubd-students.scope"
+#define SCOPE_SLICE		"system.slice"
+#define SCOPE_KEEPER_LEAF	"keeper"	/* the keeper's cgroup in it */
+#define SCOPE_KEEPER_ARGV0	"hubd-students-keeper"
+#define SCOPE_KEEPER_ID		65534		/* nobody, nogroup */
+#define SCOPE_WAIT_MS		5000		/* for systemd to move it */
+#define SCOPE_STOP_SEC		30		/* SIGTERM, then SIGKILL */
+
 /* spawner.c */
 void		 send_hub(const void *, size_t);
 
@@ -73,10 +82,14 @@ int		 student_log_open(const struct config *, const struct student *,
 		    char *, size_t);
 void		 student_log_tail(const char *, unsigned, char *, size_t);
 
+/* scope.c: the students' cgroups in a systemd scope */
+void		 scope_keeper_dispatch(int, char *[]);
+int		 scope_students(char *, size_t, char *, size_t);
+
 /* cgref.c: the cgroup of a server a previous spawner started */
 struct cgref;
 struct cgref	*cgref_of_pid(pid_t, const char *, char *, size_t);
-struct cgref	*cgref_find(const char *);
+struct cgref	*cgref_find(const char *, const char *);
 int		 cgref_kill(struct cgref *);
 uint64_t	 cgref_oom_kills(struct cgref *);
 int		 cgref_remove(struct cgref *, char *, size_t);

@@ -641,9 +641,15 @@ student_courses(const struct config *cf, struct student *s,
 	 * student may have put anything in their home). */
 	if ((hfd = open(s->home, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC)) != -1) {
-		if (symlinkat("/courses", hfd, "courses") == 0)
-			(void)fchownat(hfd, "courses", s->uid, s->gid,
-			    AT_SYMLINK_NOFOLLOW);
+		/* the student's own link, or none: a root-owned one would
+		 * stay in their home; made again at the next start */
+		if (symlinkat("/courses", hfd, "courses") == 0 &&
+		    fchownat(hfd, "courses", s->uid, s->gid,
+		    AT_SYMLINK_NOFOLLOW) == -1) {
+			log_warn("%s: chown of ~/courses", s->name);
+			if (unlinkat(hfd, "courses", 0) == -1)
+				log_warn("%s: remove ~/courses", s->name);
+		}
 		close(hfd);
 	}
 	return 0;
