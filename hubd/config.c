@@ -75,6 +75,13 @@ static const struct key keys[] = {
 	{ "hub", "tls_priorities", K_STRING, OFF(tls_priorities),
 	  "NORMAL:-VERS-ALL:+VERS-TLS1.3:+VERS-TLS1.2", 0, 0,
 	  "GnuTLS priority string (TLS 1.2 and 1.3 by default)." },
+	{ "hub", "user_domain", K_STRING, OFF(user_domain), "", 0, 0,
+	  "Host name under which each student's server gets an origin of its\n"
+	  "own (NAME.user_domain, same port), e.g. users.hub.example.edu with a\n"
+	  "DNS wildcard *.users.hub.example.edu (and a wildcard certificate\n"
+	  "under TLS).  Instructors, TAs and admins then open a student's\n"
+	  "notebook there, fully usable; empty: they see it sandboxed on the\n"
+	  "hub's own origin (no Jupyter UI)." },
 	{ "session", "lifetime", K_DURATION, OFF(session_lifetime), "14d",
 	  60, 366 * 86400,
 	  "A login lasts at most this long (s, m, h, d suffixes).  SIGHUP." },
@@ -690,6 +697,46 @@ check_tls(struct parse *p)
 	return 0;
 }
 
+/* user_domain: empty, or a lower-case DNS name of at least two labels,
+ * short enough for a user name label in front of it. */
+static int
+check_user_domain(struct parse *p)
+{
+	const char *d = p->cf->user_domain, *why = NULL;
+	size_t	 i, n = strlen(d), label = 0, labels = 1;
+
+	if (n == 0)
+		return 0;
+	if (n > USER_DOMAIN_MAX)
+		why = "is too long (at most 220 characters, so that a user "
+		    "name fits in front of it)";
+	for (i = 0; why == NULL && i < n; i++) {
+		unsigned char c = d[i];
+
+		if (c == '.') {
+			if (label == 0 || d[i - 1] == '-')
+				why = "has an empty label or one ending in '-'";
+			label = 0;
+			labels++;
+		} else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    (c == '-' && label > 0)) {
+			if (++label > 63)
+				why = "has a label longer than 63 characters";
+		} else
+			why = "may only hold a-z, 0-9, '-' and '.' (a host name, "
+			    "lower case, no scheme, port or path)";
+	}
+	if (why == NULL && (label == 0 || d[n - 1] == '-'))
+		why = "has an empty label or one ending in '-'";
+	if (why == NULL && labels < 2)
+		why = "needs at least two labels (users.hub.example.edu)";
+	if (why == NULL)
+		return 0;
+	p->line = p->lines[key_index("hub", "user_domain")];
+	seterr(p, "[hub] user_domain: '%s' %s", d, why);
+	return -1;
+}
+
 static struct config *
 load(struct parse *p)
 {
@@ -716,6 +763,8 @@ load(struct parse *p)
 	if (p->failed)
 		goto fail;
 	if (!p->skip_tls && check_tls(p) == -1)
+		goto fail;
+	if (check_user_domain(p) == -1)
 		goto fail;
 	for (i = 0; i < (size_t)p->cf->nprofiles; i++) {
 		struct profile *pr = &p->cf->profiles[i];

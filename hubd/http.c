@@ -19,6 +19,7 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
+#include <sodium.h>
 
 #include "hubd.h"
 
@@ -218,17 +219,56 @@ http_set_cookie(struct request *rq, const char *name, const char *value,
 	return 0;
 }
 
-/* The form token: the _xsrf cookie's value, minted when absent. */
+/*
+ * The form token of a login: an HMAC of its session (under a key of this
+ * hubd's own), not a cookie value.  A student's page on a sibling host
+ * (NAME.user_domain) can plant an _xsrf cookie for the hub's domain, and a
+ * plain double-submit would then accept its forged forms.
+ */
+static unsigned char xsrf_key[crypto_auth_hmacsha256_KEYBYTES];
+static pthread_once_t xsrf_once = PTHREAD_ONCE_INIT;
+
+static void
+xsrf_key_init(void)
+{
+	randombytes_buf(xsrf_key, sizeof(xsrf_key));
+}
+
+static void
+xsrf_of_session(const struct request *rq, char out[XSRF_HEX + 1])
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+
+	pthread_once(&xsrf_once, xsrf_key_init);
+	crypto_auth_hmacsha256(mac, rq->session_hash, HASH_BYTES, xsrf_key);
+	sodium_bin2hex(out, XSRF_HEX + 1, mac, XSRF_BYTES);
+	explicit_bzero(mac, sizeof(mac));
+}
+
+/*
+ * The form token: logged in, the session's (also sent as the _xsrf cookie
+ * for clients that read it there); logged out (the login and link forms),
+ * the _xsrf cookie's value, minted when absent.
+ */
 const char *
 http_xsrf(struct request *rq)
 {
 	char	 v[XSRF_HEX + 8];
+	int	 have;
 
 	if (rq->xsrf[0] != '\0')
 		return rq->xsrf;
-	if (cookie_get(http_header(rq, MHD_HTTP_HEADER_COOKIE), XSRF_COOKIE,
+	have = cookie_get(http_header(rq, MHD_HTTP_HEADER_COOKIE), XSRF_COOKIE,
 	    v, sizeof(v)) == 0 && strlen(v) == XSRF_HEX &&
-	    strspn(v, "0123456789abcdef") == XSRF_HEX) {
+	    strspn(v, "0123456789abcdef") == XSRF_HEX;
+	if (rq->authed && rq->via == VIA_SESSION) {
+		xsrf_of_session(rq, rq->xsrf);
+		if (!have || !ct_equal(v, rq->xsrf))
+			(void)http_set_cookie(rq, XSRF_COOKIE, rq->xsrf,
+			    "/hub/", -1, "Strict");
+		return rq->xsrf;
+	}
+	if (have) {
 		memcpy(rq->xsrf, v, sizeof(rq->xsrf));
 		return rq->xsrf;
 	}
@@ -237,11 +277,22 @@ http_xsrf(struct request *rq)
 	return rq->xsrf;
 }
 
-/* 1 when the request carries the _xsrf cookie and the same value in
- * given (a form field or header). */
+/* 1 when given (a form field or header) is the session's token; logged
+ * out, when the request carries the _xsrf cookie with the same value. */
 int
 http_xsrf_ok(struct request *rq, const char *given)
 {
+	char	 want[XSRF_HEX + 1];
+	int	 ok;
+
+	if (rq->authed && rq->via == VIA_SESSION) {
+		if (given == NULL)
+			return 0;
+		xsrf_of_session(rq, want);
+		ok = ct_equal(want, given);
+		explicit_bzero(want, sizeof(want));
+		return ok;
+	}
 	return xsrf_check(http_header(rq, MHD_HTTP_HEADER_COOKIE), given);
 }
 
@@ -262,19 +313,13 @@ load_user(struct request *rq, int64_t id)
 	return 1;
 }
 
-/* Who the session cookie belongs to; 1 when it is a live login. */
+/* Is the session of rq->session_hash a live login?  1, with its user. */
 int
-http_auth_session(struct request *rq)
+http_session_check(struct request *rq)
 {
-	char	 id[SECRET_HEX + 8];
 	time_t	 now = time(NULL);
 	struct session *se = &rq->session;
 
-	if (cookie_get(http_header(rq, MHD_HTTP_HEADER_COOKIE),
-	    SESSION_COOKIE, id, sizeof(id)) != 0 || !hex_secret(id))
-		return 0;
-	secret_hash(id, rq->session_hash);
-	explicit_bzero(id, sizeof(id));
 	if (store_session_get(rq->st, rq->session_hash, se) != 0)
 		return 0;
 	if (se->expires <= now || se->last_seen + (time_t)rq->cf->session_idle <= now) {
@@ -287,6 +332,52 @@ http_auth_session(struct request *rq)
 		(void)store_session_touch(rq->st, se->id, now);
 	rq->via = VIA_SESSION;
 	return 1;
+}
+
+/* Who the session cookie belongs to; 1 when it is a live login. */
+int
+http_auth_session(struct request *rq)
+{
+	char	 id[SECRET_HEX + 8];
+
+	if (cookie_get(http_header(rq, MHD_HTTP_HEADER_COOKIE),
+	    SESSION_COOKIE, id, sizeof(id)) != 0 || !hex_secret(id))
+		return 0;
+	secret_hash(id, rq->session_hash);
+	explicit_bzero(id, sizeof(id));
+	return http_session_check(rq);
+}
+
+/*
+ * On a student's own host: the view cookie, the only credential there.
+ * Every cookie of that name is tried (a sibling host may plant others);
+ * the first that is a view of this host's owner, on behalf of a session
+ * still live, wins.  1, with the viewer as rq->user.
+ */
+int
+http_auth_view(struct request *rq)
+{
+	const char *h = http_header(rq, MHD_HTTP_HEADER_COOKIE);
+	char	 v[SECRET_HEX + 8];
+	struct origin_grant g;
+	int	 i, r;
+
+	for (i = 0; i < 8; i++) {
+		if ((r = cookie_get_nth(h, VIEW_COOKIE, i, v, sizeof(v))) == 1)
+			break;
+		if (r != 0 || !hex_secret(v) ||
+		    origin_view_find(v, rq->host_owner, &g) != 0)
+			continue;
+		memcpy(rq->session_hash, g.session_hash, HASH_BYTES);
+		explicit_bzero(&g, sizeof(g));
+		explicit_bzero(v, sizeof(v));
+		if (http_session_check(rq))
+			return 1;
+		rq->authed = 0;
+		rq->via = VIA_NONE;
+	}
+	explicit_bzero(v, sizeof(v));
+	return 0;
 }
 
 /* Who an "Authorization: token T" (or Bearer) header belongs to: 1 when
@@ -349,6 +440,8 @@ http_login(struct request *rq, const struct user *u)
 	rq->user = *u;
 	rq->authed = 1;
 	rq->via = VIA_SESSION;
+	rq->xsrf[0] = '\0';
+	(void)http_xsrf(rq);	/* the new session's form token */
 	return 0;
 }
 
@@ -358,6 +451,7 @@ http_logout(struct request *rq)
 	if (rq->via == VIA_SESSION) {
 		(void)store_session_delete(rq->st, rq->session_hash);
 		relay_end_session(rq->session.id);
+		origin_end_session(rq->session.id);
 	}
 	(void)http_set_cookie(rq, SESSION_COOKIE, "", "/", 0, "Lax");
 	rq->authed = 0;
@@ -579,7 +673,7 @@ copy_response_headers(struct request *rq, struct MHD_Response *resp)
 			continue;
 		MHD_add_response_header(resp, name, value);
 	}
-	if (rq->view_other)
+	if (rq->view_other && rq->user_host != 1)
 		/* The owner's pages, seen by someone else (an admin): their
 		 * scripts run in an opaque origin, without the viewer's
 		 * cookies, so they cannot act as the viewer. */
@@ -725,7 +819,11 @@ on_request(void *arg, struct MHD_Connection *conn, const char *url,
 		 * connection; so only the hopeless are answered here. */
 		rq->method = method;
 		client_address(rq);
-		rq->proxied = strncmp(rq->path, "/user/", 6) == 0;
+		rq->user_host = origin_user_host(rq->cf->user_domain,
+		    http_header(rq, MHD_HTTP_HEADER_HOST), rq->host_owner,
+		    sizeof(rq->host_owner));
+		rq->proxied = rq->user_host != -1 &&
+		    strncmp(rq->path, "/user/", 6) == 0;
 		cl = http_header(rq, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (!rq->proxied && cl != NULL &&
 		    (len = strtoull(cl, NULL, 10)) >

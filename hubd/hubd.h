@@ -34,6 +34,7 @@
 #define TOKEN_NOTE_MAX		200
 
 #define SESSION_COOKIE		"hubd-session"
+#define VIEW_COOKIE		"hubd-view"	/* on a student's own origin */
 #define XSRF_COOKIE		"_xsrf"
 #define XSRF_HEADER		"X-XSRFToken"
 
@@ -113,6 +114,7 @@ struct config {
 	char		*tls_priorities;
 	char		*tls_cert_pem;	/* contents, read at load */
 	char		*tls_key_pem;
+	char		*user_domain;	/* "": students' servers on the hub's origin */
 	/* [session] */
 	unsigned	 session_lifetime;	/* seconds */
 	unsigned	 session_idle;
@@ -188,6 +190,7 @@ const char	*auth_name(enum auth_kind);
 int		 auth_parse(const char *, enum auth_kind *);
 int		 next_is_safe(const char *);
 int		 cookie_get(const char *, const char *, char *, size_t);
+int		 cookie_get_nth(const char *, const char *, int, char *, size_t);
 int		 url_decode(const char *, size_t, char *, size_t, int);
 int		 form_next(const char *, size_t, size_t *, const char *, char *,
 		    size_t);
@@ -526,6 +529,9 @@ struct request {
 	int		 proxied;
 	int		 upgrade;	/* a websocket */
 	int		 view_other;	/* the viewer is not the owner */
+	int		 user_host;	/* 1: Host is host_owner.user_domain,
+					 * -1: under user_domain, no user's */
+	char		 host_owner[USERNAME_MAX + 1];
 	char		 owner[USERNAME_MAX + 1];
 	int		 px_failed;
 	int		 body_seen;	/* some of a proxied body went out */
@@ -551,6 +557,8 @@ const char	*http_xsrf(struct request *);
 int		 http_xsrf_ok(struct request *, const char *);
 int		 http_auth_session(struct request *);
 int		 http_auth_token(struct request *);
+int		 http_auth_view(struct request *);
+int		 http_session_check(struct request *);
 int		 http_login(struct request *, const struct user *);
 void		 http_logout(struct request *);
 struct MHD_Response *http_response(struct buf *, const char *);
@@ -638,6 +646,39 @@ int		 relay_add(const char *, int64_t, const char *, int, const char *,
 void		 relay_end_session(int64_t);
 void		 relay_stop(void);
 unsigned	 relay_count(void);
+
+/* origin.c: students' servers on origins of their own ([hub] user_domain) */
+#define USER_DOMAIN_MAX		220	/* 253 - a label of USERNAME_MAX - '.' */
+#define ORIGIN_VIEW_PATH	"/hub/view"	/* ?ticket=T, on a user's host */
+#define ORIGIN_TICKET_SEC	30
+#define ORIGIN_TICKETS_MAX	256
+#define ORIGIN_VIEWS_MAX	512
+#define ORIGIN_NEXT_MAX		1024
+#define ORIGIN_URL_MAX		(16 + 63 + USER_DOMAIN_MAX + 8 + ORIGIN_NEXT_MAX)
+
+/* Who may see whose server, for how long, on behalf of which session. */
+struct origin_grant {
+	int64_t		 session_id;
+	unsigned char	 session_hash[HASH_BYTES];
+	int64_t		 viewer_id;
+	char		 owner[USERNAME_MAX + 1];
+	char		 next[ORIGIN_NEXT_MAX];	/* tickets: where to go */
+	time_t		 expires;
+};
+
+int		 origin_name_ok(const char *);
+int		 origin_user_host(const char *, const char *, char *, size_t);
+int		 origin_url(char *, size_t, const char *, const char *,
+		    const char *, const char *);
+int		 origin_ticket_new(const struct origin_grant *,
+		    char[SECRET_HEX + 1]);
+int		 origin_ticket_take(const char *, const char *,
+		    struct origin_grant *);
+int		 origin_view_new(const struct origin_grant *, time_t,
+		    char[SECRET_HEX + 1]);
+int		 origin_view_find(const char *, const char *,
+		    struct origin_grant *);
+void		 origin_end_session(int64_t);
 
 /* pages.c */
 enum MHD_Result	 route(struct request *);

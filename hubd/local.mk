@@ -13,6 +13,7 @@ hubd_libhub_a_SOURCES = \
 	hubd/courses.c \
 	hubd/http.c \
 	hubd/log.c \
+	hubd/origin.c \
 	hubd/pages.c \
 	hubd/pages_courses.c \
 	hubd/pool.c \

@@ -814,6 +814,111 @@ origin_ok(struct request *rq)
 	return strcasecmp(origin, want) == 0;
 }
 
+/* A refusal on a student's own host: no hub page there (its styles and
+ * links are the hub's), plain text, or JSON for the notebook's scripts. */
+static enum MHD_Result
+user_host_refuse(struct request *rq, int status, const char *why)
+{
+	struct buf b = { 0 };
+
+	if (rq->upgrade || strstr(rq->path, "/api/") != NULL)
+		return http_json_error(rq, status, "%s", why);
+	buf_printf(&b, "%s\n", why);
+	return http_queue(rq, status, http_response(&b,
+	    "text/plain; charset=utf-8"));
+}
+
+/*
+ * The hub's side of the handshake: the viewer (checked by route_user) gets
+ * a ticket for this path of owner's server and goes to owner's host with
+ * it.  The hub's Host gives the port.
+ */
+static enum MHD_Result
+origin_send(struct request *rq)
+{
+	struct origin_grant g;
+	char	 ticket[SECRET_HEX + 1], path[sizeof(ORIGIN_VIEW_PATH) +
+		    sizeof("?ticket=") + SECRET_HEX];
+	char	 url[ORIGIN_URL_MAX];
+	enum MHD_Result r;
+
+	memset(&g, 0, sizeof(g));
+	g.session_id = rq->session.id;
+	memcpy(g.session_hash, rq->session_hash, HASH_BYTES);
+	g.viewer_id = rq->user.id;
+	snprintf(g.owner, sizeof(g.owner), "%s", rq->owner);
+	if (str_copy(g.next, rq->uri, sizeof(g.next)) == -1)
+		snprintf(g.next, sizeof(g.next), "/user/%s/", rq->owner);
+	if (origin_ticket_new(&g, ticket) == -1) {
+		log_warnx("view of %s by %s: too many tickets waiting",
+		    rq->owner, rq->user.name);
+		explicit_bzero(&g, sizeof(g));
+		return http_error_page(rq, 503, "The hub is busy; try again "
+		    "in a few seconds.");
+	}
+	explicit_bzero(&g, sizeof(g));
+	snprintf(path, sizeof(path), "%s?ticket=%s", ORIGIN_VIEW_PATH, ticket);
+	explicit_bzero(ticket, sizeof(ticket));
+	if (origin_url(url, sizeof(url), rq->cf->user_domain,
+	    http_header(rq, MHD_HTTP_HEADER_HOST), rq->owner, path) == -1) {
+		explicit_bzero(path, sizeof(path));
+		return http_error_page(rq, 500, "Cannot build the address of "
+		    "this server.");
+	}
+	explicit_bzero(path, sizeof(path));
+	r = http_redirect(rq, 302, url);
+	explicit_bzero(url, sizeof(url));
+	return r;
+}
+
+/*
+ * GET /hub/view?ticket=T on a student's own host: the ticket becomes a
+ * view cookie for this host's /user/NAME/ (while the viewer's session
+ * lives), then on to the page asked for at the hub.
+ */
+static enum MHD_Result
+origin_enter(struct request *rq)
+{
+	struct origin_grant g;
+	char	 ticket[SECRET_HEX + 8], token[SECRET_HEX + 1], path[64];
+	int	 r;
+
+	r = http_query(rq, "ticket", ticket, sizeof(ticket));
+	if (r != 0 || strlen(ticket) != SECRET_HEX ||
+	    strspn(ticket, "0123456789abcdef") != SECRET_HEX ||
+	    origin_ticket_take(ticket, rq->host_owner, &g) != 0) {
+		explicit_bzero(ticket, sizeof(ticket));
+		log_info("view of %s refused: unknown, used or expired ticket "
+		    "(%s)", rq->host_owner, rq->addr);
+		return user_host_refuse(rq, 403, "This link has expired or was "
+		    "used already. Open the server again from the hub.");
+	}
+	explicit_bzero(ticket, sizeof(ticket));
+	memcpy(rq->session_hash, g.session_hash, HASH_BYTES);
+	if (!http_session_check(rq) || rq->user.id != g.viewer_id) {
+		explicit_bzero(&g, sizeof(g));
+		rq->authed = 0;
+		return user_host_refuse(rq, 403, "Your login has ended. Log in "
+		    "at the hub again.");
+	}
+	if (origin_view_new(&g, rq->session.expires, token) == -1) {
+		explicit_bzero(&g, sizeof(g));
+		return user_host_refuse(rq, 503, "The hub is busy; try again.");
+	}
+	snprintf(path, sizeof(path), "/user/%s/", rq->host_owner);
+	r = http_set_cookie(rq, VIEW_COOKIE, token, path, -1, "Lax");
+	explicit_bzero(token, sizeof(token));
+	log_info("view: %s opens %s's server on its own origin (%s)",
+	    rq->user.name, rq->host_owner, rq->addr);
+	if (r == -1) {
+		explicit_bzero(&g, sizeof(g));
+		return MHD_NO;
+	}
+	r = http_redirect(rq, 302, g.next);
+	explicit_bzero(&g, sizeof(g));
+	return r;
+}
+
 /*
  * /user/NAME/...: who may go there, and to which server.  Queues the
  * answer itself (login, 403, spawn page, 502) or opens the proxy in
@@ -841,10 +946,20 @@ route_user(struct request *rq)
 	if (rq->upgrade && strcmp(rq->method, "GET") != 0)
 		return http_error_page(rq, 400, "A websocket starts with GET.");
 
-	/* A hub API token, or the session; an Authorization header that is
-	 * no hub token is the browser's business and is not forwarded. */
-	t = http_auth_token(rq);
-	if (t != 1 && !http_auth_session(rq)) {
+	if (rq->user_host == 1) {
+		/* A student's own host: only that student's server, and only
+		 * for a viewer who came through the hub (the view cookie). */
+		if (strcmp(rq->owner, rq->host_owner) != 0)
+			return user_host_refuse(rq, 404, "No such server here.");
+		if (!http_auth_view(rq))
+			return user_host_refuse(rq, 403, "Open this server from "
+			    "the hub: your view of it has ended or was never "
+			    "started.");
+	} else if ((t = http_auth_token(rq)) != 1 &&
+	    !http_auth_session(rq)) {
+		/* Neither a hub API token nor the session; an Authorization
+		 * header that is no hub token is the browser's business and
+		 * is not forwarded. */
 		if (t == -1)
 			return http_json_error(rq, 403, "invalid or expired API "
 			    "token");
@@ -868,6 +983,16 @@ route_user(struct request *rq)
 		if (store_user_get(rq->st, rq->owner, &owner) != 0 ||
 		    !store_teaches(rq->st, rq->user.id, owner.id))
 			return proxy_fail(rq, 403, "This is not your server.");
+	}
+	if (rq->view_other && rq->user_host == 0 && rq->via == VIA_SESSION &&
+	    rq->cf->user_domain[0] != '\0' && origin_name_ok(rq->owner)) {
+		/* Not on the hub's origin: the owner's scripts would run as
+		 * the viewer.  A page is sent to the owner's own host;
+		 * anything else was not started by the viewer's navigation. */
+		if (!get || rq->upgrade)
+			return http_json_error(rq, 403, "another user's server "
+			    "is served on its own origin only");
+		return origin_send(rq);
 	}
 	if (rq->view_other) {
 		const char *mode = http_header(rq, "Sec-Fetch-Mode");
@@ -906,6 +1031,20 @@ route(struct request *rq)
 	const char *p = rq->path;
 	enum MHD_Result r;
 
+	if (rq->user_host != 0) {
+		/* Students' own hosts serve their servers and the view
+		 * handshake; never the hub's pages, API or login. */
+		if (rq->user_host == 1 && strcmp(p, ORIGIN_VIEW_PATH) == 0)
+			return is_get(rq) ? origin_enter(rq) :
+			    not_allowed(rq, "GET, HEAD");
+		return user_host_refuse(rq, 404, "There is no page at this "
+		    "address.");
+	}
+	/* Forms and API calls come from the hub's own pages: a browser says
+	 * where a request comes from, and a page of another origin (a
+	 * student's host next door among them) is refused outright. */
+	if (!is_get(rq) && http_header(rq, "Origin") != NULL && !origin_ok(rq))
+		return http_fail(rq, 403, "Cross-origin request refused.");
 	if (strncmp(p, "/hub/api/", 9) == 0 || strcmp(p, "/hub/api") == 0)
 		return api_route(rq);
 	if (strncmp(p, "/hub/static/", 12) == 0)

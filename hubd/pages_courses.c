@@ -563,7 +563,7 @@ multipart_xsrf_ok(struct request *rq)
 		return 0;
 	(void)MHD_post_process(pp, rq->body.data, rq->body.len);
 	MHD_destroy_post_processor(pp);
-	return xsrf_check(http_header(rq, MHD_HTTP_HEADER_COOKIE), x.value);
+	return http_xsrf_ok(rq, x.value);
 }
 
 static int

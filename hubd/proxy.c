@@ -8,7 +8,7 @@
  * handed to relay.c after the backend's 101.
  *
  * The student's server runs code the student controls: the hub's session
- * cookie and the browser's Authorization never reach it, and cookies it
+ * and view cookies and the browser's Authorization never reach it, and cookies it
  * sets outside its own prefix never reach the browser.
  */
 #include "config.h"
@@ -361,7 +361,8 @@ add_cookies(struct buf *b, const char *value)
 		end = strchr(p, ';');
 		if (end == NULL)
 			end = p + strlen(p);
-		if (!(strncmp(p, SESSION_COOKIE "=", sizeof(SESSION_COOKIE)) == 0)) {
+		if (strncmp(p, SESSION_COOKIE "=", sizeof(SESSION_COOKIE)) != 0 &&
+		    strncmp(p, VIEW_COOKIE "=", sizeof(VIEW_COOKIE)) != 0) {
 			buf_puts(b, first ? "Cookie: " : "; ");
 			buf_add(b, p, (size_t)(end - p));
 			first = 0;

@@ -235,6 +235,15 @@ form_has(const char *body, size_t len, const char *name, const char *value)
 int
 cookie_get(const char *header, const char *name, char *out, size_t size)
 {
+	return cookie_get_nth(header, name, 0, out, size);
+}
+
+/* The same for the nth cookie of that name (0: the first), since a
+ * browser sends several when other hosts of the domain set their own. */
+int
+cookie_get_nth(const char *header, const char *name, int nth, char *out,
+    size_t size)
+{
 	const char *p = header;
 	size_t	 nlen = strlen(name);
 
@@ -254,6 +263,8 @@ cookie_get(const char *header, const char *name, char *out, size_t size)
 			continue;
 		if ((size_t)(end - start) <= nlen || start[nlen] != '=' ||
 		    memcmp(start, name, nlen) != 0)
+			continue;
+		if (nth-- > 0)
 			continue;
 		start += nlen + 1;
 		while (end > start && (end[-1] == ' ' || end[-1] == '\t'))
@@ -369,6 +380,8 @@ set_cookie_ok(const char *value, const char *prefix)
 
 	n = strcspn(value, "=;");
 	if (n == strlen(SESSION_COOKIE) && strncmp(value, SESSION_COOKIE, n) == 0)
+		return 0;
+	if (n == strlen(VIEW_COOKIE) && strncmp(value, VIEW_COOKIE, n) == 0)
 		return 0;
 	for (p = strchr(value, ';'); p != NULL; p = strchr(p + 1, ';')) {
 		size_t	 plen = strlen(prefix), vlen;
