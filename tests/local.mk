@@ -62,6 +62,7 @@ INTEGRATION_TESTS = \
 	tests/integration/privsep.py \
 	tests/integration/proxy_http.py \
 	tests/integration/proxy_isolation.py \
+	tests/integration/proxy_origins.py \
 	tests/integration/proxy_tls.py \
 	tests/integration/proxy_ws.py \
 	tests/integration/proxy_ws_limit.py \
