@@ -989,7 +989,10 @@ route_user(struct request *rq)
 		/* Not on the hub's origin: the owner's scripts would run as
 		 * the viewer.  A page is sent to the owner's own host;
 		 * anything else was not started by the viewer's navigation. */
-		if (!get || rq->upgrade)
+		const char *mode = http_header(rq, "Sec-Fetch-Mode");
+
+		if (!get || rq->upgrade || (mode != NULL &&
+		    strcmp(mode, "navigate") != 0))
 			return http_json_error(rq, 403, "another user's server "
 			    "is served on its own origin only");
 		return origin_send(rq);
