@@ -12,6 +12,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -159,7 +160,7 @@ print(json.dumps([r[0] for r in c.execute("SELECT name FROM users")]))
 	H.api = async (method, p, name, body, ms = 10_000) => {
 		const headers = { Authorization: `token ${H.tokens[name]}` };
 		if (body !== undefined) headers['Content-Type'] = 'application/json';
-		const r = await fetch(H.base + p, {
+		const r = await fetch(H.apiBase + p, {
 			method, headers, body: body === undefined ? undefined : JSON.stringify(body),
 			redirect: 'manual', signal: AbortSignal.timeout(ms),
 		});
@@ -168,6 +169,23 @@ print(json.dumps([r[0] for r in c.execute("SELECT name FROM users")]))
 		try { json = JSON.parse(text); } catch { /* not JSON */ }
 		return { status: r.status, text, json, headers: r.headers };
 	};
+
+	// A request from Node with the Host header of host (a name Node
+	// cannot resolve) to the hub's address, as it is: no redirects.
+	H.hostRequest = (method, p, host, headers = {}, body = undefined) => new Promise((res, rej) => {
+		const req = http.request({ host: '127.0.0.1', port: H.port, method, path: p,
+			headers: { Host: host, ...headers }, timeout: 10_000 }, (r) => {
+			let text = '';
+			r.setEncoding('utf8');
+			r.on('data', (d) => { text += d; });
+			r.on('end', () => res({ status: r.statusCode, headers: r.headers, text }));
+		});
+		req.on('error', rej);
+		req.on('timeout', () => req.destroy(new Error('timeout')));
+		if (body !== undefined) req.write(body);
+		req.end();
+	});
+	H.cookieHeader = async (ctx, url) => (await ctx.cookies(url)).map((c) => `${c.name}=${c.value}`).join('; ');
 
 	// Stop NAMEs' servers the polite way (API with their token), bounded;
 	// true when the database says all stopped.
@@ -252,10 +270,16 @@ print(json.dumps([r[0] for r in c.execute("SELECT name FROM users")]))
 			fs.writeFileSync(H.conf,
 				`[hub]\nlisten = 127.0.0.1:${port}\ndata_dir = ${H.dataDir}\nweb_dir = ${WEB_DIR}\n` +
 				`spawner = ${SPAWNER}\nuser = hubd\nlog_level = debug\n` +
+				(opts.userDomain ? `user_domain = ${opts.userDomain}\n` : '') +
 				`[server]\nhomes = ${H.tmpDir}/homes\nsockets = ${H.tmpDir}/sockets\n` +
 				(opts.serverConf || ''));
 			try {
-				H.base = await startOnce(port);
+				H.apiBase = await startOnce(port);
+				// With per-user origins the browser uses names (Chromium
+				// resolves *.localhost to loopback itself); Node uses the
+				// address.
+				H.port = port;
+				H.base = opts.hubHost ? `http://${opts.hubHost}:${port}` : H.apiBase;
 			} catch (e) {
 				lastErr = e;
 				await H.stopHubd();

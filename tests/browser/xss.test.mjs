@@ -17,6 +17,9 @@
 //    serves that without a sandbox, so only hubd's own
 //    "Content-Security-Policy: sandbox ..." for viewers other than the owner
 //    stands between A's script and the viewer's session.
+// The hub runs with per-user origins (user_domain = users.localhost, the hub
+// at hub.localhost): a viewer is sent to A's own origin, where A's script
+// cannot reach the hub or B (another origin), and Jupyter's tree works.
 // Control: A opening the nbextensions page sees its script run in the hub's
 // origin (it reads A's own /user/A/api/status and the XSRF meta of
 // /hub/home), which proves the probe would see a leak.  Positive check for
@@ -28,7 +31,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { makeHub, check, diag, sleep, randomPw, procsIn, SHOT_DIR } from './harness.mjs';
 
-const H = makeHub({ tag: 'xss', wholeMs: 175_000 });
+// Per-user origins: the hub at hub.localhost, each student's server for
+// others at NAME.users.localhost (Chromium resolves *.localhost itself).
+const H = makeHub({ tag: 'xss', wholeMs: 175_000, hubHost: 'hub.localhost', userDomain: 'users.localhost' });
+const userOrigin = (n) => `http://${n}.users.localhost:${H.port}`;
 const A = 'xsa';			// the author of the page
 const B = 'xsb';			// the other student, the target
 const ADMIN = 'xsadmin';
@@ -72,6 +78,16 @@ function probe(cfg) {
 			await tryFetch(`b-contents-${cred}`, `/user/${cfg.B}/api/contents`, { credentials: cred });
 		}
 		await tryFetch('own-status', `/user/${cfg.A}/api/status`, { credentials: 'include' });
+		// The hub's origin and B's host, by absolute address.
+		if (cfg.hub) {
+			await tryFetch('hub-abs-users', `${cfg.hub}/hub/api/users`, { credentials: 'include' });
+			await tryFetch('hub-abs-b-contents', `${cfg.hub}/user/${cfg.B}/api/contents`, { credentials: 'include' });
+			await tryFetch('b-host-contents', `${cfg.bHost}/user/${cfg.B}/api/contents`, { credentials: 'include' });
+			await tryFetch('hub-abs-create', `${cfg.hub}/hub/api/users/xsimple`, {
+				method: 'POST', credentials: 'include', mode: 'no-cors',
+				headers: { 'Content-Type': 'text/plain' }, body: '{}',
+			});
+		}
 		const home = await tryFetch('hub-home', '/hub/home', { credentials: 'include' });
 		const m = /<meta name="xsrf" content="([0-9a-f]+)"/.exec(home.text || '') ||
 			/name="_xsrf" value="([0-9a-f]+)"/.exec(home.text || '');
@@ -132,7 +148,7 @@ function probe(cfg) {
 }
 
 function pageHtml() {
-	const cfg = { A, B, kernel: kernelB, pwned: PWNED };
+	const cfg = { A, B, kernel: kernelB, pwned: PWNED, hub: H.base, bHost: userOrigin(B) };
 	return `<!doctype html>\n<html><head><meta charset="utf-8"><title>xss-running</title></head>\n` +
 		`<body><h1>A's page</h1><pre id="out">running</pre>\n` +
 		`<script>(${probe.toString()})(${JSON.stringify(cfg)});</script></body></html>\n`;
@@ -154,9 +170,10 @@ async function viewerChecks(who, page, url, ctx) {
 	page.on('request', onReq);
 	const resp = await page.goto(H.base + url);
 	check(resp.status() === 200, `${who}: GET ${url} answered ${resp.status()}`);
+	// Sent to A's own origin through the ticket; no sandbox needed there.
+	check(new URL(page.url()).origin === userOrigin(A) && new URL(page.url()).pathname === url,
+		`${who}: ${url} ended at ${page.url()}, not on ${userOrigin(A)}`);
 	const csp = (await resp.headerValue('content-security-policy')) || '';
-	check(/sandbox allow-scripts allow-forms allow-popups allow-downloads allow-modals/.test(csp),
-		`${who}: ${url} came without hubd's sandbox CSP: ${JSON.stringify(csp)}`);
 	check(!/allow-same-origin/.test(csp), `${who}: the CSP allows same-origin: ${csp}`);
 	await page.waitForFunction(() => /^xss-(done|broken)$/.test(document.title), null, { timeout: 45_000 });
 	const text = await page.locator('#out').textContent();
@@ -166,7 +183,8 @@ async function viewerChecks(who, page, url, ctx) {
 	const secrets = [SECRET, ...cookies.map((c) => c.value).filter((v) => v.length >= 16)];
 	const leaks = [];
 	for (const [name, a] of Object.entries(out.attempts)) {
-		if (isSuccess(a)) leaks.push(`${name}: ${a.method} ${a.url} -> ${a.status}`);
+		// A's script reading A's own server: the viewer came to see it.
+		if (isSuccess(a) && name !== 'own-status') leaks.push(`${name}: ${a.method} ${a.url} -> ${a.status}`);
 		for (const s of secrets) {
 			if ((a.text || '').includes(s)) leaks.push(`${name}: its body holds a secret`);
 		}
@@ -174,13 +192,16 @@ async function viewerChecks(who, page, url, ctx) {
 			leaks.push(`${name}: its body names ${B}`);
 		}
 	}
-	if (out.origin !== 'null') leaks.push(`the page runs in origin ${out.origin}`);
+	if (out.origin !== 'null' && out.origin !== userOrigin(A)) leaks.push(`the page runs in origin ${out.origin}`);
 	if (out.xsrf) leaks.push(`the page scraped the hub's XSRF token ${out.xsrf}`);
 	if (out.cookie.value && secrets.some((s) => out.cookie.value.includes(s))) {
 		leaks.push(`document.cookie holds the viewer's cookies: ${out.cookie.value}`);
 	}
 	if (out.ws.opened || out.ws.messages) leaks.push(`B's kernel websocket: ${JSON.stringify(out.ws)}`);
-	if (out.frame.readable) leaks.push(`the hub in a frame was readable: ${JSON.stringify(out.frame)}`);
+	// On A's host /hub/home is A's own 404; the hub's page is what counts.
+	if (out.frame.readable && (out.frame.xsrf || !String(out.frame.url).startsWith(userOrigin(A)))) {
+		leaks.push(`the hub in a frame was readable: ${JSON.stringify(out.frame)}`);
+	}
 	diag(`${who} on ${url}: origin ${out.origin}; cookie ${JSON.stringify(out.cookie)}; ` +
 		`websocket ${JSON.stringify(out.ws)}; frame ${JSON.stringify(out.frame)}`);
 	for (const [name, a] of Object.entries(out.attempts)) {
@@ -271,11 +292,11 @@ H.step(`${A} logs in and writes evil.html through Jupyter's contents API (PUT fr
 	}, { A, html: evilHtml });
 	check(put.status === 201 || put.status === 200, `PUT evil.html answered ${JSON.stringify(put)}`);
 	// The same, without the hub's Origin: refused by hubd.
-	const bad = await ctxA.request.put(`${H.base}/user/${A}/api/contents/evil2.html`, {
-		headers: { Origin: 'http://evil.example', 'Content-Type': 'application/json' },
-		data: { type: 'file', format: 'text', content: 'x' },
-	});
-	check(bad.status() === 403, `a PUT with a foreign Origin answered ${bad.status()}`);
+	const bad = await H.hostRequest('PUT', `/user/${A}/api/contents/evil2.html`, new URL(H.base).host, {
+		Origin: 'http://evil.example', 'Content-Type': 'application/json',
+		Cookie: await H.cookieHeader(ctxA, H.base),
+	}, JSON.stringify({ type: 'file', format: 'text', content: 'x' }));
+	check(bad.status === 403 && /cross-origin/.test(bad.text), `a PUT with a foreign Origin answered ${bad.status} ${bad.text}`);
 });
 
 H.step(`${A}'s kernel copies it to ~/.local/share/jupyter/nbextensions/ (served by Jupyter unsandboxed)`, async () => {
@@ -340,9 +361,10 @@ for (const [who, user] of [['admin', ADMIN], ['instructor', INS]]) {
 		ctx = await H.newContext(who);
 		page = await ctx.newPage();
 		await H.login(page, user, PW[user]);
-		const r = await ctx.request.get(`${H.base}/user/${B}/api/contents/${SECRET_FILE}`);
-		check(r.status() === 200 && (await r.text()).includes(SECRET),
-			`${who} reading ${B}'s secret directly answered ${r.status()}`);
+		const r = await page.goto(`${H.base}/user/${B}/api/contents/${SECRET_FILE}`);
+		check(r.status() === 200 && (await r.text()).includes(SECRET) &&
+			new URL(page.url()).origin === userOrigin(B),
+			`${who} reading ${B}'s secret directly answered ${r.status()} at ${page.url()}`);
 	});
 	for (const url of [`/user/${A}/nbextensions/evil.html`, `/user/${A}/files/evil.html`]) {
 		H.step(`${who} opens ${url}: every attempt as the viewer fails, nothing is created, B's kernel runs nothing`, async () => {
@@ -353,10 +375,10 @@ for (const [who, user] of [['admin', ADMIN], ['instructor', INS]]) {
 			}
 		}, 70_000);
 	}
-	H.todoStep(`${who} opens ${A}'s notebook tree to help: Jupyter's file list shows evil.html`,
-		'under the sandbox CSP the tree page\'s own requests go without the session cookie: no styles, no file list', async () => {
+	H.step(`${who} opens ${A}'s notebook tree to help (on ${A}'s own origin): Jupyter's file list shows evil.html`, async () => {
 		const resp = await page.goto(`${H.base}/user/${A}/tree`);
 		check(resp.status() === 200, `GET /user/${A}/tree answered ${resp.status()}`);
+		check(new URL(page.url()).origin === userOrigin(A), `${who}: the tree is at ${page.url()}`);
 		const ok = await page.locator('#notebook_list', { hasText: 'evil.html' }).waitFor({ timeout: 15_000 })
 			.then(() => true, () => false);
 		await page.screenshot({ path: path.join(SHOT_DIR, `xss-4-tree-${who}.png`) });
