@@ -290,8 +290,9 @@ main(int argc, char *argv[])
 		fatalx("%s", err);
 	if (MHD_get_version() != NULL && cf->tls_cert_pem != NULL &&
 	    strcmp(MHD_get_version(), "0.9.77") < 0)
-		log_info("libmicrohttpd %s: websockets over TLS are slow; see "
-		    "README (TLS)", MHD_get_version());
+		log_warnx("libmicrohttpd %s: websockets over TLS are slow and "
+		    "many closing at once can crash hubd; let a reverse proxy "
+		    "do TLS (README, TLS)", MHD_get_version());
 	log_info("hubd %s serving on %s (data in %s)", PACKAGE_VERSION, url,
 	    cf->data_dir);
 

@@ -36,6 +36,15 @@ try:
     t.eq(k.status, 101, "a kernel websocket over wss://")
     t.eq(k.run("print(6 * 7)").strip(), "42", "runs code through the TLS relay")
     k.close()
+    # libmicrohttpd before 0.9.77 (Debian 12): slow TLS pump and a close
+    # race under TLS; hubd tells IT to let a proxy do TLS.
+    v = subprocess.run(["dpkg-query", "-W", "-f", "${Version}",
+                        "libmicrohttpd12"], capture_output=True, text=True)
+    old = subprocess.run(["dpkg", "--compare-versions", v.stdout, "lt",
+                          "0.9.77"]).returncode == 0
+    warned = "websockets over TLS are slow" in hub.stderr()
+    t.eq(warned, old, "hubd warns about TLS websockets exactly when "
+         "libmicrohttpd is older than 0.9.77 (here %s)" % v.stdout)
     c.api("DELETE", "/users/tl/server")
     wait_state(hub, c, "tl", ("stopped",))
     t.eq(hub.stop(), 0, "stops cleanly")
