@@ -334,15 +334,38 @@ http_session_check(struct request *rq)
 	return 1;
 }
 
+/* Does the browser reach the hub over https: hubd's own TLS, or a reverse
+ * proxy's that says so in X-Forwarded-Proto?  Only for addresses sent back
+ * to this browser (a client claiming it fools itself alone). */
+int
+http_https(struct request *rq)
+{
+	const char *proto = http_header(rq, "X-Forwarded-Proto");
+
+	return hub.tls || (proto != NULL && strcasecmp(proto, "https") == 0);
+}
+
 /* Who the session cookie belongs to; 1 when it is a live login. */
 int
 http_auth_session(struct request *rq)
 {
+	const char *h = http_header(rq, MHD_HTTP_HEADER_COOKIE);
 	char	 id[SECRET_HEX + 8];
 
-	if (cookie_get(http_header(rq, MHD_HTTP_HEADER_COOKIE),
-	    SESSION_COOKIE, id, sizeof(id)) != 0 || !hex_secret(id))
+	if (cookie_get(h, SESSION_COOKIE, id, sizeof(id)) != 0 ||
+	    !hex_secret(id))
 		return 0;
+	/* The hub sets one, for its own host and "/".  A second one was
+	 * planted by a page of a sibling host (a student's, under
+	 * user_domain) for a longer path or a parent domain, to be sent
+	 * first: it would make the viewer the student on the hub's origin.
+	 * No session at all then, until the viewer clears the cookies. */
+	if (cookie_get_nth(h, SESSION_COOKIE, 1, id, sizeof(id)) != 1) {
+		explicit_bzero(id, sizeof(id));
+		log_warnx("%s: two session cookies in one request (one "
+		    "planted by another site?): refused", rq->addr);
+		return 0;
+	}
 	secret_hash(id, rq->session_hash);
 	explicit_bzero(id, sizeof(id));
 	return http_session_check(rq);

@@ -556,6 +556,7 @@ int		 http_set_cookie(struct request *, const char *, const char *,
 const char	*http_xsrf(struct request *);
 int		 http_xsrf_ok(struct request *, const char *);
 int		 http_auth_session(struct request *);
+int		 http_https(struct request *);
 int		 http_auth_token(struct request *);
 int		 http_auth_view(struct request *);
 int		 http_session_check(struct request *);
@@ -668,7 +669,7 @@ struct origin_grant {
 
 int		 origin_name_ok(const char *);
 int		 origin_user_host(const char *, const char *, char *, size_t);
-int		 origin_url(char *, size_t, const char *, const char *,
+int		 origin_url(char *, size_t, int, const char *, const char *,
 		    const char *, const char *);
 int		 origin_ticket_new(const struct origin_grant *,
 		    char[SECRET_HEX + 1]);

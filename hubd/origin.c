@@ -90,12 +90,12 @@ origin_user_host(const char *domain, const char *host, char *owner,
 	return 1;
 }
 
-/* The absolute URL of path on owner's host: the hub's scheme and the port
- * of host (the Host the browser used for the hub).  0, or -1 when it does
- * not fit. */
+/* The absolute URL of path on owner's host: the hub's scheme (https or
+ * not, as the browser reached the hub) and the port of host (the Host the
+ * browser used for the hub).  0, or -1 when it does not fit. */
 int
-origin_url(char *out, size_t size, const char *domain, const char *host,
-    const char *owner, const char *path)
+origin_url(char *out, size_t size, int https, const char *domain,
+    const char *host, const char *owner, const char *path)
 {
 	const char *port = NULL;
 	int	 n;
@@ -108,7 +108,7 @@ origin_url(char *out, size_t size, const char *domain, const char *host,
 		    strlen(port + 1) || strlen(port) > 6))
 			port = NULL;
 	}
-	n = snprintf(out, size, "%s://%s.%s%s%s", hub.tls ? "https" : "http",
+	n = snprintf(out, size, "%s://%s.%s%s%s", https ? "https" : "http",
 	    owner, domain, port != NULL ? port : "", path);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }

@@ -571,9 +571,7 @@ int
 request_link_url(struct request *rq, const char *token, char *out,
     size_t size)
 {
-	const char *proto = http_header(rq, "X-Forwarded-Proto");
-	int	 https = hub.tls || (proto != NULL &&
-	    strcasecmp(proto, "https") == 0);
+	int	 https = http_https(rq);
 
 	if (link_url(out, size, https, http_header(rq, MHD_HTTP_HEADER_HOST),
 	    token) == 0)
@@ -859,7 +857,7 @@ origin_send(struct request *rq)
 	explicit_bzero(&g, sizeof(g));
 	snprintf(path, sizeof(path), "%s?ticket=%s", ORIGIN_VIEW_PATH, ticket);
 	explicit_bzero(ticket, sizeof(ticket));
-	if (origin_url(url, sizeof(url), rq->cf->user_domain,
+	if (origin_url(url, sizeof(url), http_https(rq), rq->cf->user_domain,
 	    http_header(rq, MHD_HTTP_HEADER_HOST), rq->owner, path) == -1) {
 		explicit_bzero(path, sizeof(path));
 		return http_error_page(rq, 500, "Cannot build the address of "

@@ -187,6 +187,10 @@ pump(struct side *me, uint32_t events, time_t now)
 	}
 	if (me->eof && peer->eof && me->len == 0 && peer->len == 0)
 		return -1;
+	/* Hung up or failed both ways, with nothing of ours left to pass
+	 * on: epoll would report it again and again until the linger ends. */
+	if (events & (EPOLLHUP | EPOLLERR) && me->eof && me->len == 0)
+		return -1;
 	return 0;
 }
 

@@ -384,7 +384,7 @@ srv_start(struct sp_start *rq)
 	struct server *s = NULL;
 	struct args args = { 0 };
 	char	 err[SP_TEXT_MAX / 2], tokenenv[sizeof("JUPYTER_TOKEN=") +
-		    SECRET_HEX];
+		    SECRET_HEX], parent[sizeof(students)];
 	char	*env[] = { tokenenv, NULL };
 	enum srv_state state;
 	int	 logfd = -1, r;
@@ -437,13 +437,14 @@ srv_start(struct sp_start *rq)
 		started_fail(&a, err, NULL);
 		goto done;
 	}
-	/* Under systemd: the scope, made again if it went away. */
-	if (scope_students(students, sizeof(students), err,
-	    sizeof(err)) == -1) {
+	/* Under systemd: the scope, made again if it went away.  A failure
+	 * leaves the parent known so far (stops still find the servers). */
+	if (scope_students(parent, sizeof(parent), err, sizeof(err)) == -1) {
 		log_warnx("server of %s: %s", rq->user, err);
 		started_fail(&a, err, NULL);
 		goto done;
 	}
+	memcpy(students, parent, sizeof(students));
 	if (student_prepare(cf, rq->user, rq->auth, &st, err,
 	    sizeof(err)) == -1 || (logfd = student_log_open(cf, &st, err,
 	    sizeof(err))) == -1 || args_build(&args, st.name, err,

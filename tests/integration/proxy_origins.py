@@ -81,6 +81,12 @@ def test(t, hub):
     t.ok(s == 302 and tk is not None,
          "an instructor opening a student's page is sent to the student's "
          "host with a ticket", "%d %s" % (s, loc))
+    s, h, _, _ = raw("GET", "/user/sa1/headers", hub_host, ins.cookies.items(),
+                     {"Sec-Fetch-Mode": "navigate", "X-Forwarded-Proto": "https"})
+    t.ok(s == 302 and h.get("location", "").startswith(
+        "https://sa1.%s:%d/hub/view?ticket=" % (DOMAIN, hub.port)),
+        "behind a TLS proxy (X-Forwarded-Proto: https) the student's host "
+        "is https too", "%d %s" % (s, h.get("location")))
     s, _, _, body = raw("POST", "/user/sa1/upload", hub_host, ins.cookies.items(),
                         {"Origin": "http://" + hub_host,
                          "Content-Type": "text/plain"}, "x")
@@ -225,6 +231,24 @@ def test(t, hub):
     s, _, _, _ = raw("GET", "/hub/api/user", hub_host,
                      jar + [("_xsrf", planted)], {"X-XSRFToken": tok})
     t.eq(s, 200, "the page's own token passes, whatever the cookie")
+
+    # Cookie tossing: a student's page plants its own session cookie for
+    # /user/sa1/ on a parent domain; the browser sends it first.  Served as
+    # the student, the student's HTML would run on the hub's origin with
+    # the instructor's real cookie for /hub/.  Two session cookies: none.
+    both = [("hubd-session", s1.cookies["hubd-session"]),
+            ("hubd-session", ins.cookies["hubd-session"])]
+    s, h, _, _ = raw("GET", "/user/sa1/headers", hub_host, both,
+                     {"Sec-Fetch-Mode": "navigate"})
+    t.ok(s == 302 and "/hub/login" in h.get("location", ""),
+         "two session cookies (one planted): no session, sent to log in",
+         (s, h.get("location")))
+    t.contains(hub.stderr(), "two session cookies in one request",
+               "and the log says why")
+    s, _, _, _ = raw("GET", "/hub/api/user", hub_host,
+                     [("hubd-session", ins.cookies["hubd-session"])],
+                     {"X-XSRFToken": tok})
+    t.eq(s, 200, "one session cookie still works")
 
     # Expiry and logout.
     time.sleep(31)
