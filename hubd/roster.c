@@ -1426,20 +1426,26 @@ roster_export_header(struct buf *b)
 	    "section\r\n");
 }
 
+/* One CSV line of n spreadsheet-safe cells, CRLF-terminated. */
+static int
+csv_row(struct buf *b, const char *const *cells, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		if ((i > 0 && buf_add(b, ",", 1) == -1) ||
+		    roster_csv_cell_safe(b, cells[i]) == -1)
+			return -1;
+	return buf_add(b, "\r\n", 2);
+}
+
 int
 roster_export_row(struct buf *b, const struct roster_row *r)
 {
-	if (roster_csv_cell_safe(b, r->username) == -1 ||
-	    buf_add(b, ",", 1) == -1 ||
-	    roster_csv_cell_safe(b, r->full_name) == -1 ||
-	    buf_add(b, ",", 1) == -1 ||
-	    roster_csv_cell_safe(b, r->email) == -1 ||
-	    buf_add(b, ",", 1) == -1 ||
-	    roster_csv_cell_safe(b, roster_role_name(r->role)) == -1 ||
-	    buf_add(b, ",", 1) == -1 ||
-	    roster_csv_cell_safe(b, r->section) == -1)
-		return -1;
-	return buf_add(b, "\r\n", 2);
+	const char *cells[] = { r->username, r->full_name, r->email,
+	    roster_role_name(r->role), r->section };
+
+	return csv_row(b, cells, sizeof(cells) / sizeof(cells[0]));
 }
 
 int
@@ -1469,17 +1475,8 @@ roster_links_row(struct buf *b, const struct roster_row *r, const char *url,
     time_t expires)
 {
 	char	 t[32] = "";
+	const char *cells[] = { r->username, r->full_name, r->email, url, t };
 
 	(void)format_time(expires, t, sizeof(t));
-	if (roster_csv_cell_safe(b, r->username) == -1 ||
-	    buf_add(b, ",", 1) == -1 ||
-	    roster_csv_cell_safe(b, r->full_name) == -1 ||
-	    buf_add(b, ",", 1) == -1 ||
-	    roster_csv_cell_safe(b, r->email) == -1 ||
-	    buf_add(b, ",", 1) == -1 ||
-	    roster_csv_cell_safe(b, url) == -1 ||
-	    buf_add(b, ",", 1) == -1 ||
-	    roster_csv_cell_safe(b, t) == -1)
-		return -1;
-	return buf_add(b, "\r\n", 2);
+	return csv_row(b, cells, sizeof(cells) / sizeof(cells[0]));
 }

@@ -90,10 +90,6 @@ export function makeHub(opts) {
 	};
 
 	H.step = (name, fn, ms = 60_000) => H.steps.push({ name, fn, ms });
-	// A check of a known, reported bug: TAP "# TODO" (XFAIL while the bug
-	// is there; XPASS, which fails `make check`, once it is fixed: then
-	// make it a plain step).
-	H.todoStep = (name, todo, fn, ms = 60_000) => H.steps.push({ name, fn, ms, todo });
 	H.alive = () => H.hubd && H.hubd.exitCode === null && H.hubd.signalCode === null;
 	H.killHubd = () => {
 		if (H.alive()) { try { H.hubd.kill('SIGKILL'); } catch { /* gone */ } }
@@ -414,15 +410,13 @@ print(json.dumps([r[0] for r in c.execute("SELECT name FROM users")]))
 				failed++;
 				continue;
 			}
-			const todo = s.todo ? ` # TODO ${s.todo}` : '';
 			try {
 				await withTimeout(s.fn(), s.ms, 'step');
-				console.log(`ok ${n} - ${s.name}${todo}`);
+				console.log(`ok ${n} - ${s.name}`);
 			} catch (e) {
 				if (H.exiting) break;
-				console.log(`not ok ${n} - ${s.name}${todo}`);
+				console.log(`not ok ${n} - ${s.name}`);
 				diag(e instanceof Fail ? e.message : (e && e.stack) || String(e));
-				if (s.todo) continue;	// a known bug: reported, does not fail the test
 				failed++;
 				if (!broken) broken = n;
 			}
