@@ -168,6 +168,14 @@ def test(t, hub):
     t.eq(ins.api("POST", "/courses/lk1/users/ls1/link",
                  {"expires_in": 40 * 86400}).status, 400,
          "a link lasts at most 30 days")
+    for bad, why in (({"expires_in": "1h"}, "a string"),
+                     ({"expires_in": -5}, "a negative number"),
+                     ({"expires_in": 0}, "zero"),
+                     ({"lifetime": 60}, "an unknown key")):
+        r = ins.api("POST", "/courses/lk1/users/ls1/link", bad)
+        t.eq(r.status, 400, "expires_in as %s: 400" % why)
+    r = hub.client().get(path_of(short).replace("/hub/link/", "/hub/link/../"))
+    t.ok(r.status in (400, 404), "a link path with tricks is not found")
 
     # Who may make one.
     ta1 = hub.client()
@@ -265,6 +273,12 @@ def test(t, hub):
         t.ok(False, "and its link works (no link on the page)")
 
     # hubctl.
+    for bad in ("soon", "-1h", "40d"):
+        r = hub.hubctl("user", "link", "ls2", "--expires", bad)
+        t.ok(r.returncode != 0 and "expires" in r.stderr and
+             LINK.search(r.stdout) is None,
+             "hubctl user link --expires %s is refused, with a reason" % bad,
+             r.stdout + r.stderr)
     r = hub.hubctl("user", "link", "ls2", "--expires", "1h")
     m = LINK.search(r.stdout)
     t.ok(r.returncode == 0 and m is not None and
